@@ -1,0 +1,2 @@
+// Re-exports of the declarations for API keys 24 and above.
+export {};
