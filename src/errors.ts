@@ -9,6 +9,24 @@ export class ProtocolDecodeError extends Error {
   override name = 'ProtocolDecodeError';
 }
 
+/**
+ * A record batch, a record or a compressed records payload that cannot be accepted. It is a
+ * ProtocolDecodeError (so a decoder still raises only that family) that also carries the Kafka
+ * code to answer: CORRUPT_MESSAGE (CRC, lengths, undecodable compressed data), INVALID_RECORD
+ * (structure Kafka's LogValidator rejects), UNSUPPORTED_COMPRESSION_TYPE, or MESSAGE_TOO_LARGE
+ * (a batch, or its decompressed records, beyond a configured limit).
+ */
+export class CorruptRecordError extends ProtocolDecodeError {
+  override name = 'CorruptRecordError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** An error with a Kafka error code, to be answered to the client in the code's field. */
 export class KafkaError extends Error {
   override name = 'KafkaError';

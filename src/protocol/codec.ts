@@ -115,13 +115,16 @@ class Generator {
     return size;
   }
 
+  /**
+   * Kafka's defaults: the declared default, else the type's zero value ('' for strings, [] for
+   * arrays, even when nullable: null only where the declaration says `default: null`).
+   */
   defaultExpression(field: Field): string {
-    if (isArray(field)) return field.default === null || (field.default === undefined && field.nullableVersions) ? 'null' : '[]';
+    if (isArray(field)) return field.default === null ? 'null' : '[]';
     if (field.type === 'struct') {
       return field.nullableVersions ? 'null' : `${this.defaultStruct(field.fields ?? [])}()`;
     }
     if (field.default !== undefined) return JSON.stringify(field.default);
-    if (field.nullableVersions) return 'null';
     switch (field.type as ScalarType) {
       case 'bool':
         return 'false';
@@ -273,8 +276,8 @@ class Generator {
   }
 
   private isDefaultTest(field: Field, value: string): string {
-    if (isArray(field)) return `(${value} === null ? ${field.default === null || !!field.nullableVersions} : ${value}.length === 0)`;
-    if (field.type === 'struct') return `${value} === null`;
+    if (isArray(field)) return field.default === null ? `(${value} === null)` : `(${value} !== null && ${value}.length === 0)`;
+    if (field.type === 'struct') return `(${value} === null)`;
     if (field.type === 'bytes' || field.type === 'records') return `(${value} === null || ${value}.length === 0)`;
     return `(${value} === ${this.defaultExpression(field)})`;
   }

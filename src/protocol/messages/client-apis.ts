@@ -1,2 +1,19 @@
 // Re-exports of the declarations for API keys 0-23 (except 3 and 18, see index.ts).
-export {};
+export { produce } from './00-produce.js';
+export { fetchApi } from './01-fetch.js';
+export { listOffsets } from './02-list-offsets.js';
+export { offsetCommit } from './08-offset-commit.js';
+export { offsetFetch } from './09-offset-fetch.js';
+export { findCoordinator } from './10-find-coordinator.js';
+export { joinGroup } from './11-join-group.js';
+export { heartbeat } from './12-heartbeat.js';
+export { leaveGroup } from './13-leave-group.js';
+export { syncGroup } from './14-sync-group.js';
+export { describeGroups } from './15-describe-groups.js';
+export { listGroups } from './16-list-groups.js';
+export { saslHandshake } from './17-sasl-handshake.js';
+export { createTopics } from './19-create-topics.js';
+export { deleteTopics } from './20-delete-topics.js';
+export { deleteRecords } from './21-delete-records.js';
+export { initProducerId } from './22-init-producer-id.js';
+export { offsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
