@@ -28,7 +28,8 @@ export interface CreateTopicRequest {
   readonly internal?: boolean;
 }
 
-export type MetadataListener = (records: readonly MetadataRecord[], image: MetadataImage) => void;
+/** Told of every committed change; the change completes when every listener has settled. */
+export type MetadataListener = (records: readonly MetadataRecord[], image: MetadataImage) => void | Promise<void>;
 
 export class Controller {
   readonly image = new MetadataImage();
@@ -65,7 +66,9 @@ export class Controller {
     if (!this.log) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'controller is not running');
     await this.log.append(records);
     for (const record of records) this.image.apply(record);
-    for (const listener of this.listeners) listener(records, this.image);
+    // Listeners (the replica manager opening logs) finish before the operation answers, so a
+    // client that created a topic can produce to it at once.
+    await Promise.all(this.listeners.map((listener) => listener(records, this.image)));
   }
 
   topic(name: string): TopicImage | undefined {

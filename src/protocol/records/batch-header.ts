@@ -54,6 +54,14 @@ export enum CompressionType {
   ZSTD = 4,
 }
 
+/** Attributes bit 3: who set the timestamps (the producer, or the broker on append). */
+export enum TimestampType {
+  CREATE_TIME = 0,
+  LOG_APPEND_TIME = 1,
+}
+
+/** A batch or record without a timestamp (Kafka's RecordBatch.NO_TIMESTAMP). */
+export const NO_TIMESTAMP = -1;
 export const NO_PRODUCER_ID = -1;
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;

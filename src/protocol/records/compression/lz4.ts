@@ -155,7 +155,11 @@ function checkTotal(layout: Lz4Layout, total: number): void {
   }
 }
 
-/** A standard frame, as Java and librdkafka write it: 64 KiB independent blocks, no checksums. */
+/**
+ * A standard frame: independent blocks, no checksums, as Java and librdkafka write it. lz4-napi
+ * (lz4_flex) sizes the blocks from the input: 64 KiB blocks up to 64 KiB of input, 256 KiB up
+ * to 256 KiB, 4 MiB beyond; every client reads all three (kafkajs-lz4 itself writes 4 MiB).
+ */
 export function lz4Compress(data: Buffer): Buffer {
   return lz4.compressFrameSync(data);
 }

@@ -71,11 +71,16 @@ function plannedLength(data: Buffer, blocks: Array<[number, number]>, maxBytes: 
   return total;
 }
 
+/** The binding's messages already start with "snappy: ". */
+function nativeMessage(error: unknown): string {
+  return messageOf(error).replace(/^snappy: /, '');
+}
+
 function uncompressBlock(block: Buffer): Buffer {
   try {
     return snappy.uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (error) {
-    throw corruptCompressedData('snappy', messageOf(error), error);
+    throw corruptCompressedData('snappy', nativeMessage(error), error);
   }
 }
 
@@ -83,7 +88,7 @@ async function uncompressBlockAsync(block: Buffer): Promise<Buffer> {
   try {
     return (await snappy.uncompress(block, { asBuffer: true })) as Buffer;
   } catch (error) {
-    throw corruptCompressedData('snappy', messageOf(error), error);
+    throw corruptCompressedData('snappy', nativeMessage(error), error);
   }
 }
 
