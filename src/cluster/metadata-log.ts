@@ -53,7 +53,11 @@ export class MetadataLog {
         position = newline + 1;
       }
       if (position < bytes.length) {
-        // A crash mid-append leaves a partial or corrupt last line: it was never acknowledged.
+        // A crash mid-append leaves a partial or corrupt *last* line: it was never acknowledged.
+        // A bad line followed by good ones is damage, not a torn write: refuse to guess.
+        if (hasValidLineAfter(bytes, position)) {
+          throw new Error(`${path} is corrupt at byte ${position} and has valid records after it; refusing to start`);
+        }
         const fd = openSync(path, 'r+');
         ftruncateSync(fd, position);
         fsyncSync(fd);
@@ -104,6 +108,17 @@ export class MetadataLog {
     await this.handle?.close();
     this.handle = undefined;
   }
+}
+
+function hasValidLineAfter(bytes: Buffer, position: number): boolean {
+  let start = bytes.indexOf(0x0a, position) + 1;
+  while (start > 0 && start < bytes.length) {
+    const newline = bytes.indexOf(0x0a, start);
+    if (newline < 0) return false;
+    if (parseLine(bytes.subarray(start, newline))) return true;
+    start = newline + 1;
+  }
+  return false;
 }
 
 function parseLine(line: Buffer): MetadataRecord | undefined {
