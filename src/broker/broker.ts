@@ -13,6 +13,9 @@ import type { HandlerRegistration } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { ReplicaManager } from './replica-manager.js';
 import { SocketServer } from './socket-server.js';
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { SystemScheduler } from '../coordinator/scheduler.js';
+import { ConsumerOffsetsLog } from './consumer-offsets.js';
 
 const log = new Logger('broker');
 
@@ -20,6 +23,8 @@ export class Broker {
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
   readonly handlers: ReadonlyMap<number, HandlerRegistration>;
+  readonly consumerOffsets: ConsumerOffsetsLog;
+  readonly groupCoordinator: GroupCoordinator;
   private socketServer: SocketServer | undefined;
   private meta: MetaProperties | undefined;
   private stopping: Promise<void> | undefined;
@@ -27,6 +32,22 @@ export class Broker {
   constructor(readonly config: BrokerConfig) {
     this.controller = new Controller(config.nodeId, config);
     this.replicaManager = new ReplicaManager(this);
+    this.consumerOffsets = new ConsumerOffsetsLog(this);
+    this.groupCoordinator = new GroupCoordinator(
+      {
+        numPartitions: config.number('offsets.topic.num.partitions'),
+        initialRebalanceDelayMs: config.number('group.initial.rebalance.delay.ms'),
+        minSessionTimeoutMs: config.number('group.min.session.timeout.ms'),
+        maxSessionTimeoutMs: config.number('group.max.session.timeout.ms'),
+        maxSize: config.number('group.max.size'),
+        offsetsRetentionMs: config.number('offsets.retention.minutes') * 60_000,
+        offsetsRetentionCheckIntervalMs: config.number('offsets.retention.check.interval.ms'),
+        offsetMetadataMaxBytes: config.number('offset.metadata.max.bytes'),
+      },
+      this.consumerOffsets,
+      new SystemScheduler(),
+      (topic, partition) => this.replicaManager.getPartition(topic, partition) !== undefined,
+    );
     this.handlers = new Map(HANDLERS.map((handler) => [handler.api.apiKey, handler as unknown as HandlerRegistration]));
   }
 
@@ -75,6 +96,7 @@ export class Broker {
       }
     });
     await this.replicaManager.startup();
+    await this.consumerOffsets.load(this.groupCoordinator);
     for (const key of this.config.unknownKeys) log.warn(`the configuration '${key}' was supplied but isn't a known config`);
     const maxRequestBytes = this.config.number('socket.request.max.bytes');
     const queuedBytes = this.config.number('queued.max.request.bytes');
@@ -104,6 +126,7 @@ export class Broker {
   private async doStop(): Promise<void> {
     log.info('shutting down');
     this.socketServer?.stopAccepting();
+    this.groupCoordinator.shutdown();
     await this.replicaManager.shutdown();
     this.socketServer?.closeConnections();
     await this.controller.close();

@@ -138,6 +138,14 @@ export class Partition {
     return { baseOffset: info.firstOffset, logAppendTime: info.logAppendTime, logStartOffset: info.logStartOffset };
   }
 
+  /** Appends a batch written by a coordinator on this broker (validated as such, not as a client's). */
+  async appendRecordsFromCoordinator(records: Buffer): Promise<void> {
+    validateRecords(records, { origin: 'coordinator', maxBatchBytes: this.topicConfig.number('max.message.bytes') });
+    const info = this.log.append(records, { leaderEpoch: this.state.leaderEpoch });
+    await info.written;
+    for (const listener of this.readableListeners) listener(info.sizeInBytes);
+  }
+
   async read(options: {
     fetchOffset: number;
     maxBytes: number;
