@@ -120,3 +120,20 @@ test('protocol declarations match Kafka message definitions', { skip: !existsSyn
     }
   }
 });
+
+const recordsDir = join(referenceDir, 'records');
+
+test('coordinator record schemas match Kafka record definitions', { skip: !existsSync(recordsDir) && `no ${recordsDir}` }, async () => {
+  const { offsetCommitKey, offsetCommitValue, groupMetadataKey, groupMetadataValue } = await import('../../src/coordinator/group/group-records.js');
+  for (const schema of [offsetCommitKey, offsetCommitValue, groupMetadataKey, groupMetadataValue]) {
+    const text = readFileSync(join(recordsDir, `${schema.spec.name}.json`), 'utf8');
+    const kafka = JSON.parse(text.split('\n').filter((line) => !line.trim().startsWith('//')).join('\n')) as KafkaMessage;
+    assert.equal(schema.spec.validVersions, kafka.validVersions, `${schema.spec.name} versions`);
+    const common = new Map((kafka.commonStructs ?? []).map((struct) => [struct.name, struct.fields]));
+    for (let version = schema.minVersion; version <= schema.maxVersion; version++) {
+      const flexible = inVersionRange(kafka.flexibleVersions, version);
+      const ours = describeOurs(schema.spec.fields, version, flexible, '');
+      assert.deepEqual(ours, describe(kafka.fields, version, flexible, common, ''), `${schema.spec.name} v${version}`);
+    }
+  }
+});
