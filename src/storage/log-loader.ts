@@ -112,7 +112,9 @@ export class LogLoader {
     }
 
     let logEndOffset: number | null = null;
-    if (!hadCleanShutdown) {
+    // A log with no segment file yet is new, not crashed: there is nothing to recover.
+    const isNewLog = logFiles.size === 0;
+    if (!hadCleanShutdown && !isNewLog) {
       const from = floorSegmentIndex(segments, checkpointedRecoveryPoint);
       logger.info(`Recovering ${directory} from segment ${segments[from]!.baseOffset} (recovery point ${checkpointedRecoveryPoint}); the last shutdown was not clean`);
       for (let i = from; i < segments.length; i++) {
