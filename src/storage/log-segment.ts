@@ -392,6 +392,9 @@ export class LogSegment {
     });
     if (scan.stop === 'torn') reason ??= `a torn batch at position ${scan.position}`;
     if (scan.stop === 'invalid') reason ??= `an impossible batch length at position ${scan.position}`;
+    // Like Kafka's LogSegment.recover (and finish() below): the segment's largest timestamp
+    // closes the time index, so a rebuilt index equals the one written while appending.
+    if (state.maxTimestamp !== NO_TIMESTAMP) timeIndex.maybeAppend(state.maxTimestamp, state.offsetOfMaxTimestamp, true);
     this.maxTimestampValue = state.maxTimestamp;
     this.offsetOfMaxTimestampValue = state.offsetOfMaxTimestamp;
     this.resetPlanned();

@@ -367,6 +367,9 @@ test('recovery: corruption in an older segment after the recovery point drops ev
     const path = join(dir.path, 't-0');
     const crashed = await PartitionLog.open(path, { segmentBytes: 600 });
     await appendBatches(crashed, 20);
+    // Let the background segment finishes (which move the recovery point) end before the
+    // "crash", so they cannot rewrite the checkpoint removed below.
+    await (crashed as unknown as { settleFlushes(): Promise<void> }).settleFlushes();
     const names = segmentFiles(path, '.log');
     assert.ok(names.length >= 4);
     // Forget the recovery point so that recovery scans from the first segment.
@@ -529,7 +532,7 @@ test('a failed write rejects its appends and those queued after it; the log stay
 test('a failed write after a roll drops the segment rolled for the rejected appends', async () => {
   const fileSystem = new InstrumentedFileSystem();
   await withLog(
-    { segmentBytes: 300 },
+    { segmentBytes: 400 } /* two 112-byte batches plus a fit; b rolls */,
     async (log) => {
       await appendBatches(log, 2);
       assert.equal(log.logSegments.length, 1);
