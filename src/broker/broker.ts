@@ -106,7 +106,8 @@ export class Broker {
         maxRequestBytes,
         maxQueuedRequests: this.config.number('queued.max.requests'),
         maxQueuedRequestBytes: queuedBytes > 0 ? queuedBytes : 64 * 1024 * 1024,
-        maxPendingWriteBytes: 64 * 1024 * 1024,
+        // Enough to keep a socket busy; a client that stops reading stops being read from.
+        maxPendingWriteBytes: 4 * 1024 * 1024,
         idleTimeoutMs: this.config.number('connections.max.idle.ms'),
       },
       this.config.number('max.connections'),

@@ -102,7 +102,12 @@ export class Connection implements ConnectionInfo {
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
-    while (!this.closed && this.bufferedBytes >= 4) {
+    this.processBufferedFrames();
+  }
+
+  /** Handles every whole frame buffered, until backpressure says stop (resumed from updateBackpressure). */
+  private processBufferedFrames(): void {
+    while (!this.closed && !this.pausedForBackpressure && this.bufferedBytes >= 4) {
       const size = this.peekInt32();
       if (size < MIN_REQUEST_BYTES || size > this.limits.maxRequestBytes) {
         log.warn(
@@ -273,6 +278,8 @@ export class Connection implements ConnectionInfo {
     } else if (!overloaded && this.pausedForBackpressure) {
       this.pausedForBackpressure = false;
       this.socket.resume();
+      // Frames that arrived before the pause are still buffered: handle them now.
+      if (this.bufferedBytes >= 4) setImmediate(() => this.processBufferedFrames());
     }
   }
 }
