@@ -277,9 +277,17 @@ class Generator {
 
   private isDefaultTest(field: Field, value: string): string {
     if (isArray(field)) return field.default === null ? `(${value} === null)` : `(${value} !== null && ${value}.length === 0)`;
-    if (field.type === 'struct') return `(${value} === null)`;
+    if (field.type === 'struct') return `(${value} === null || ${this.structIsDefault(field.fields ?? [])}(${value}))`;
     if (field.type === 'bytes' || field.type === 'records') return `(${value} === null || ${value}.length === 0)`;
     return `(${value} === ${this.defaultExpression(field)})`;
+  }
+
+  /** A helper telling whether a struct holds only default values (a tagged struct is then left out, as Kafka does). */
+  private structIsDefault(fields: readonly Field[]): string {
+    return this.helperName(fields, 'q', (name) => {
+      const tests = fields.map((field) => this.isDefaultTest(field, `o[${JSON.stringify(field.name)}]`));
+      return `function ${name}(o) { return ${tests.length > 0 ? tests.join(' && ') : 'true'}; }`;
+    });
   }
 
   encodeStruct(fields: readonly Field[]): string {
