@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { KafkaStorageError, OffsetOutOfRangeError } from '../../src/storage/errors.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
+import { buildRecordBatch } from '../../src/protocol/records/builder.js';
+import { CompressionType } from '../../src/protocol/records/batch-header.js';
 import { batchCrcValid, batchOffsets, delay, InstrumentedFileSystem, makeBatch, nextTick, temporaryDirectory } from './helpers.js';
 
 async function withLog(
@@ -318,13 +320,23 @@ test('recovery: a torn last batch is cut and appends continue at the right offse
     const path = join(dir.path, 't-0');
     const crashed = await PartitionLog.open(path, { segmentBytes: 1500 });
     await appendBatches(crashed, 30);
+    // The recovery point reaches the active segment; background work ends before the "crash".
+    await crashed.flush();
+    await delay(20);
     // Crash: no close(). Tear the last batch in half as a power loss mid-write would.
     const active = crashed.activeSegment;
     const logFile = join(path, segmentFiles(path, '.log').at(-1)!);
     const lastBatch = makeBatch({ records: 3 }).length;
     truncateSync(logFile, active.size - Math.floor(lastBatch / 2));
 
-    const log = await PartitionLog.open(path, { segmentBytes: 1500 });
+    const fileSystem = new InstrumentedFileSystem();
+    const opened: string[] = [];
+    fileSystem.hooks.open = (file) => {
+      if (String(file).endsWith('.log')) opened.push(String(file));
+    };
+    const log = await PartitionLog.open(path, { segmentBytes: 1500 }, { fileSystem });
+    // Only the segment holding the recovery point (the active one) was scanned.
+    assert.deepEqual(opened, [logFile]);
     assert.equal(log.logEndOffset, 87);
     assert.equal(statSync(logFile).size, active.size - lastBatch);
     const all = batchOffsets(await readAll(log, 0));
@@ -367,9 +379,10 @@ test('recovery: corruption in an older segment after the recovery point drops ev
     const path = join(dir.path, 't-0');
     const crashed = await PartitionLog.open(path, { segmentBytes: 600 });
     await appendBatches(crashed, 20);
-    // Let the background segment finishes (which move the recovery point) end before the
-    // "crash", so they cannot rewrite the checkpoint removed below.
-    await (crashed as unknown as { settleFlushes(): Promise<void> }).settleFlushes();
+    // Let background work (segment finishes move the recovery point) end before the "crash",
+    // so that it cannot rewrite the checkpoint removed below.
+    await crashed.flush();
+    await delay(20);
     const names = segmentFiles(path, '.log');
     assert.ok(names.length >= 4);
     // Forget the recovery point so that recovery scans from the first segment.
@@ -664,6 +677,29 @@ test('follower appends keep the offsets they carry', async () => {
     assert.throws(() => log.append(makeBatch({ baseOffset: 7 }), { leaderEpoch: 0, assignOffsets: false }), /does not follow/);
     // A fetch inside the gap returns the batch after it.
     assert.deepEqual(batchOffsets((await log.read(3, 1000, 100, true)).records), [[5, 7]]);
+  });
+});
+
+test('batches from the protocol builder (compressed too) are stored and served unchanged', async () => {
+  await withLog({}, async (log) => {
+    const plain = buildRecordBatch({ records: [{ value: 'a' }, { value: 'b' }], now: 1000 });
+    const gzip = buildRecordBatch({ records: [{ key: 'k', value: 'x'.repeat(500) }, { value: 'y' }, { value: 'z' }], compression: CompressionType.GZIP, now: 2000 });
+    const sent = Buffer.concat([plain, gzip]);
+    const info = log.append(Buffer.from(sent), { leaderEpoch: 3 });
+    assert.deepEqual(
+      info.batches.map((b) => [b.baseOffset, b.lastOffset]),
+      [
+        [0, 1],
+        [2, 4],
+      ],
+    );
+    await info.written;
+    const stored = (await log.read(0, 1 << 20, 100, true)).records;
+    assert.equal(stored.length, sent.length);
+    // Only baseOffset and partitionLeaderEpoch differ from what the producer sent.
+    assert.ok(stored.subarray(16, plain.length).equals(sent.subarray(16, plain.length)));
+    assert.ok(stored.subarray(plain.length + 16).equals(sent.subarray(plain.length + 16)));
+    assert.ok(batchCrcValid(stored, 0) && batchCrcValid(stored, plain.length));
   });
 });
 
