@@ -8,8 +8,11 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync, truncateSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import kafkajs from 'kafkajs';
 import { DEBIAN_PYTHON, hasConfluentKafkaPython, hasKcat, run, runPython } from '../helpers/external-tools.js';
 import { removeDir, startBrokerProcess, temporaryDataDir } from '../helpers/broker-process.js';
+
+const { Kafka, logLevel } = kafkajs;
 
 const PRODUCER = String.raw`
 import sys
@@ -128,10 +131,16 @@ function batchPositions(path: string): number[] {
 }
 
 async function produceBatches(bootstrap: string, topic: string, batches: number): Promise<void> {
-  // kcat -P with one line per invocation gives one batch per produce request.
-  for (let i = 0; i < batches; i++) {
-    const result = await run('kcat', ['-b', bootstrap, '-P', '-t', topic, '-p', '0'], { input: `batch-${i}-a\nbatch-${i}-b\n` });
-    assert.equal(result.code, 0, result.stderr);
+  // kafkajs sends each send() call's messages for one partition as one batch, whatever the timing.
+  const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < batches; i++) {
+      await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: `batch-${i}-a` }, { partition: 0, value: `batch-${i}-b` }] });
+    }
+  } finally {
+    await producer.disconnect();
   }
 }
 

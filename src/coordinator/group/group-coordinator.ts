@@ -37,7 +37,7 @@ import {
   offsetCommitKey,
   offsetCommitValue,
 } from './group-records.js';
-import { subscribedTopicsOf } from './consumer-protocol.js';
+import { subscribedTopicsOf } from '../../protocol/consumer-protocol.js';
 
 /** A key/value record of `__consumer_offsets`; a null value is a tombstone. */
 export interface CoordinatorRecord {
