@@ -16,6 +16,11 @@ import { SocketServer } from './socket-server.js';
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { SystemScheduler } from '../coordinator/scheduler.js';
 import { ConsumerOffsetsLog } from './consumer-offsets.js';
+import { LogRetentionTask } from './log-retention-task.js';
+import { LogCleaner } from '../storage/cleaner/log-cleaner.js';
+import { ProducerIdManager } from '../cluster/producer-id-manager.js';
+import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
+import { LocalTransactionMarkerWriter, TransactionStateTopic } from './transaction-state-log.js';
 
 const log = new Logger('broker');
 
@@ -25,6 +30,15 @@ export class Broker {
   readonly handlers: ReadonlyMap<number, HandlerRegistration>;
   readonly consumerOffsets: ConsumerOffsetsLog;
   readonly groupCoordinator: GroupCoordinator;
+  /** Time and size retention of non-compacted logs, every log.retention.check.interval.ms. */
+  readonly logRetention: LogRetentionTask;
+  /** Compaction of the logs whose cleanup.policy includes compact; null with log.cleaner.enable=false. */
+  readonly logCleaner: LogCleaner | null;
+  /** Producer ids for InitProducerId and the transaction coordinator (blocks reserved through the controller). */
+  readonly producerIdManager: ProducerIdManager;
+  readonly transactionStateLog: TransactionStateTopic;
+  readonly transactionCoordinator: TransactionCoordinator;
+  private producerExpirationTimer: NodeJS.Timeout | undefined;
   private socketServer: SocketServer | undefined;
   private meta: MetaProperties | undefined;
   private stopping: Promise<void> | undefined;
@@ -47,6 +61,39 @@ export class Broker {
       this.consumerOffsets,
       new SystemScheduler(),
       (topic, partition) => this.replicaManager.getPartition(topic, partition) !== undefined,
+    );
+    this.logRetention = new LogRetentionTask(() => this.replicaManager.allPartitions(), {
+      initialDelayMs: config.number('log.initial.task.delay.ms'),
+      checkIntervalMs: config.number('log.retention.check.interval.ms'),
+    });
+    this.logCleaner =
+      config.boolean('log.cleaner.enable') && config.number('log.cleaner.threads') > 0
+        ? new LogCleaner(
+            {
+              numThreads: config.number('log.cleaner.threads'),
+              dedupeBufferSize: config.number('log.cleaner.dedupe.buffer.size'),
+              dedupeBufferLoadFactor: config.number('log.cleaner.io.buffer.load.factor'),
+              ioBufferSize: config.number('log.cleaner.io.buffer.size'),
+              maxIoBytesPerSecond: config.number('log.cleaner.io.max.bytes.per.second'),
+              backoffMs: config.number('log.cleaner.backoff.ms'),
+            },
+            () => this.replicaManager.allPartitions(),
+          )
+        : null;
+    this.producerIdManager = new ProducerIdManager((count) => this.controller.allocateProducerIds(count));
+    this.transactionStateLog = new TransactionStateTopic(this);
+    this.transactionCoordinator = new TransactionCoordinator(
+      {
+        numPartitions: config.number('transaction.state.log.num.partitions'),
+        transactionMaxTimeoutMs: config.number('transaction.max.timeout.ms'),
+        transactionalIdExpirationMs: config.number('transactional.id.expiration.ms'),
+        abortTimedOutTransactionsIntervalMs: config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+        removeExpiredTransactionalIdsIntervalMs: config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
+      },
+      this.transactionStateLog,
+      new LocalTransactionMarkerWriter(this),
+      () => this.producerIdManager.generateProducerId(),
+      new SystemScheduler(),
     );
     this.handlers = new Map(HANDLERS.map((handler) => [handler.api.apiKey, handler as unknown as HandlerRegistration]));
   }
@@ -84,19 +131,28 @@ export class Broker {
     await this.controller.open(this.dataDir);
     for (const [resourceName, configs] of this.controller.image.brokerConfigs) {
       if (resourceName !== '' && resourceName !== String(this.nodeId)) continue;
-      for (const [name, value] of configs) this.config.setDynamic(name, value, resourceName === '');
+      for (const [name, value] of configs) {
+        const problem = this.config.applyDynamic(name, value, resourceName === '');
+        if (problem) log.error(`Dynamic ${resourceName === '' ? 'default cluster' : 'broker'} config ${name} is invalid and will be ignored: ${problem}`);
+      }
     }
     this.controller.subscribe((records) => {
       for (const record of records) {
         if (record.type === 'Config' && record.resourceType === ConfigResourceType.BROKER) {
           if (record.resourceName === '' || record.resourceName === String(this.nodeId)) {
-            this.config.setDynamic(record.name, record.value, record.resourceName === '');
+            const problem = this.config.applyDynamic(record.name, record.value, record.resourceName === '');
+            if (problem) log.error(`Dynamic config ${record.name} is invalid and will be ignored: ${problem}`);
           }
         }
       }
     });
     await this.replicaManager.startup();
+    this.logRetention.start();
+    this.logCleaner?.startup();
+    this.startProducerExpiration();
     await this.consumerOffsets.load(this.groupCoordinator);
+    // After the groups: markers resent for half-completed transactions may complete their offsets.
+    await this.transactionStateLog.load(this.transactionCoordinator);
     for (const key of this.config.unknownKeys) log.warn(`the configuration '${key}' was supplied but isn't a known config`);
     const maxRequestBytes = this.config.number('socket.request.max.bytes');
     const queuedBytes = this.config.number('queued.max.request.bytes');
@@ -119,6 +175,23 @@ export class Broker {
     );
   }
 
+  /**
+   * Kafka's PeriodicProducerExpirationCheck: every producer.id.expiration.check.interval.ms,
+   * each log forgets producers idle for producer.id.expiration.ms (read each time: it is dynamic).
+   */
+  private startProducerExpiration(): void {
+    this.producerExpirationTimer = setInterval(() => {
+      const expirationMs = this.config.number('producer.id.expiration.ms');
+      const now = Date.now();
+      for (const partition of this.replicaManager.allPartitions()) {
+        const producerState = partition.log.producerStateManager;
+        producerState.producerIdExpirationMs = expirationMs;
+        producerState.removeExpiredProducers(now);
+      }
+    }, this.config.number('producer.id.expiration.check.interval.ms'));
+    this.producerExpirationTimer.unref();
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
@@ -128,6 +201,10 @@ export class Broker {
     log.info('shutting down');
     this.socketServer?.stopAccepting();
     this.groupCoordinator.shutdown();
+    this.transactionCoordinator.shutdown();
+    await this.logRetention.stop();
+    clearInterval(this.producerExpirationTimer);
+    await this.logCleaner?.shutdown();
     await this.replicaManager.shutdown();
     this.socketServer?.closeConnections();
     await this.controller.close();

@@ -6,7 +6,7 @@
  * from its start and hands each record to the coordinator.
  */
 import { Logger } from '../logger.js';
-import { buildRecordBatch, iterateRecords, RecordBatchHeader, LOG_OVERHEAD } from '../protocol/records/index.js';
+import { buildRecordBatch, controlBatchType, ControlRecordType, iterateRecords, readEndTransactionMarker, RecordBatchHeader, LOG_OVERHEAD } from '../protocol/records/index.js';
 import { KafkaError } from '../errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { CoordinatorRecord, CoordinatorRecordLog, GroupCoordinator } from '../coordinator/group/group-coordinator.js';
@@ -18,8 +18,15 @@ export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
 /** How much of a partition is read at a time while loading. */
 const LOAD_READ_BYTES = 4 * 1024 * 1024;
 
-/** Calls `visit` for each non-control record of the whole batches in `buffer`. */
-export function forEachRecord(buffer: Buffer, visit: (key: Buffer | null, value: Buffer | null, offset: number) => void): number {
+/**
+ * Calls `visit` for each non-control record of the whole batches in `buffer` (with the producer
+ * id of a transactional batch, else -1), and `visitMarker` for each COMMIT/ABORT marker.
+ */
+export function forEachRecord(
+  buffer: Buffer,
+  visit: (key: Buffer | null, value: Buffer | null, offset: number, transactionalProducerId: number) => void,
+  visitMarker?: (producerId: number, commit: boolean) => void,
+): number {
   let position = 0;
   let nextOffset = -1;
   while (position + LOG_OVERHEAD <= buffer.length) {
@@ -28,7 +35,11 @@ export function forEachRecord(buffer: Buffer, visit: (key: Buffer | null, value:
     if (position + size > buffer.length) break;
     const batch = buffer.subarray(position, position + size);
     if (!header.isControl) {
-      for (const record of iterateRecords(batch)) visit(record.key, record.value, record.offset);
+      const producerId = header.isTransactional ? header.producerId : -1;
+      for (const record of iterateRecords(batch)) visit(record.key, record.value, record.offset, producerId);
+    } else if (visitMarker && controlBatchType(batch, { verifyCrc: false }) <= ControlRecordType.COMMIT) {
+      const marker = readEndTransactionMarker(batch, { verifyCrc: false });
+      visitMarker(marker.producerId, marker.type === ControlRecordType.COMMIT);
     }
     nextOffset = header.lastOffset + 1;
     position += size;
@@ -76,10 +87,13 @@ export class ConsumerOffsetsLog implements CoordinatorRecordLog {
     return partition;
   }
 
-  async append(partitionIndex: number, records: readonly CoordinatorRecord[]): Promise<void> {
+  async append(partitionIndex: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<void> {
     await this.ensureTopic();
     const now = Date.now();
-    const batch = buildRecordBatch({ records: records.map((record) => ({ key: record.key, value: record.value, timestamp: now })) });
+    // TxnOffsetCommit: a transactional batch of the producer, sequence 0 as Kafka writes it (a
+    // coordinator's append is not sequence-checked; its epoch is).
+    const producer = transaction ? { producerId: transaction.producerId, producerEpoch: transaction.producerEpoch, baseSequence: 0, isTransactional: true } : {};
+    const batch = buildRecordBatch({ ...producer, records: records.map((record) => ({ key: record.key, value: record.value, timestamp: now })) });
     await this.partition(partitionIndex).appendRecordsFromCoordinator(batch);
   }
 
@@ -96,11 +110,15 @@ export class ConsumerOffsetsLog implements CoordinatorRecordLog {
         while (offset < end) {
           const data = await partition.log.read(offset, LOAD_READ_BYTES, end, true);
           if (data.records.length === 0) break;
-          const next = forEachRecord(data.records, (key, value) => {
-            if (key === null) return;
-            coordinator.loadRecord({ key, value });
-            records++;
-          });
+          const next = forEachRecord(
+            data.records,
+            (key, value, _offset, transactionalProducerId) => {
+              if (key === null) return;
+              coordinator.loadRecord({ key, value }, transactionalProducerId);
+              records++;
+            },
+            (producerId, commit) => coordinator.completeTransaction(index, producerId, commit),
+          );
           if (next <= offset) break;
           offset = next;
         }

@@ -2,7 +2,9 @@
  * A long-poll fetch waiting in purgatory (Kafka's DelayedFetch): it completes when the bytes
  * appended to the partitions it reads, plus what the first read already found, reach
  * min_bytes, when max_wait_ms passes, or when its connection closes. Partitions notify their
- * waiters on every advance of what can be read; a waiter costs nothing while it waits.
+ * waiters on every advance of what can be read; a waiter costs nothing while it waits. A
+ * read_committed fetch counts only bytes that became stable (the last stable offset passed
+ * them), so it waits for the transactions it would read to be decided, as Kafka's does.
  */
 import type { Partition } from './partition.js';
 
@@ -11,8 +13,11 @@ export function waitForFetchableBytes(options: {
   alreadyAvailableBytes: number;
   minBytes: number;
   maxWaitMs: number;
+  /** 1 (read_committed): only bytes below the last stable offset count. */
+  isolationLevel?: number;
   isClosed: () => boolean;
 }): Promise<void> {
+  const readCommitted = options.isolationLevel === 1;
   return new Promise((resolve) => {
     let accumulated = options.alreadyAvailableBytes;
     const unsubscribers: (() => void)[] = [];
@@ -31,8 +36,8 @@ export function waitForFetchableBytes(options: {
     closedCheck.unref();
     for (const partition of new Set(options.partitions)) {
       unsubscribers.push(
-        partition.onReadableAdvance((bytes) => {
-          accumulated += bytes;
+        partition.onReadableAdvance((bytes, stableBytes) => {
+          accumulated += readCommitted ? stableBytes : bytes;
           if (accumulated >= options.minBytes) finish();
         }),
       );

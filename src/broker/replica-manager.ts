@@ -41,6 +41,11 @@ export function logConfigOf(config: TopicConfig): Partial<LogConfig> {
     retentionMs: config.number('retention.ms'),
     retentionBytes: config.number('retention.bytes'),
     cleanupPolicy,
+    fileDeleteDelayMs: Math.min(config.number('file.delete.delay.ms'), Number.MAX_SAFE_INTEGER),
+    deleteRetentionMs: Math.min(config.number('delete.retention.ms'), Number.MAX_SAFE_INTEGER),
+    minCompactionLagMs: Math.min(config.number('min.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
+    maxCompactionLagMs: Math.min(config.number('max.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
+    minCleanableDirtyRatio: config.number('min.cleanable.dirty.ratio'),
   };
 }
 
@@ -129,7 +134,9 @@ export class ReplicaManager {
   private async openPartition(topic: TopicImage, partitionIndex: number): Promise<void> {
     const directory = join(this.dataDir, `${topic.name}-${partitionIndex}`);
     const config = new TopicConfig(topic.configs, this.broker.config);
-    const partitionLog = await PartitionLog.open(directory, logConfigOf(config));
+    const partitionLog = await PartitionLog.open(directory, logConfigOf(config), {
+      producerIdExpirationMs: this.broker.config.number('producer.id.expiration.ms'),
+    });
     const metadataFile = join(directory, 'partition.metadata');
     if (!existsSync(metadataFile)) writeFileSync(metadataFile, `version: 0\ntopic_id: ${topic.topicId}\n`);
     const partition = new Partition(topic.name, topic.topicId, partitionIndex, partitionLog, topic.partitions[partitionIndex]!, config);
@@ -148,6 +155,8 @@ export class ReplicaManager {
       this.partitions.delete(name);
       await Promise.all(
         partitions.filter(Boolean).map(async (partition) => {
+          // The cleaner lets go of the log (and forgets its checkpoint) before it closes.
+          await this.broker.logCleaner?.removeLog(partition.log);
           await partition.log.close();
           const doomed = `${partition.log.directory}.${topicId}-delete`;
           renameSync(partition.log.directory, doomed);

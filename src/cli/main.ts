@@ -7,11 +7,17 @@ import { ConfigError } from '../errors.js';
 import { Logger } from '../logger.js';
 import { UsageError } from './arguments.js';
 import { brokerUsage, runBroker } from './commands/broker.js';
+import { groupsUsage, runGroups } from './commands/groups.js';
+import { configsUsage, runConfigs } from './commands/configs.js';
+import { runTopics, topicsUsage } from './commands/topics.js';
 
 const log = new Logger('tidelog');
 
 const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) => Promise<number> }> = {
   broker: { usage: brokerUsage, run: runBroker },
+  groups: { usage: groupsUsage, run: runGroups },
+  topics: { usage: topicsUsage, run: runTopics },
+  configs: { usage: configsUsage, run: runConfigs },
 };
 
 const usage = `Usage: tidelog <command> [options]

@@ -11,7 +11,8 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import { validateTopicOverrides } from '../config/topic-config.js';
 import { MetadataImage, INTERNAL_TOPICS, type TopicImage } from './metadata-image.js';
 import { MetadataLog } from './metadata-log.js';
-import { ConfigResourceType, type MetadataRecord } from './metadata-records.js';
+import { ConfigResourceType, type ConfigRecord, type MetadataRecord } from './metadata-records.js';
+import { ConfigControl, type ConfigResourceResult } from './config-control.js';
 import { randomUuid } from './meta-properties.js';
 import { unifyCollisionChars, validateTopicName } from './topic-name.js';
 
@@ -36,7 +37,11 @@ export class Controller {
   private log: MetadataLog | undefined;
   private readonly listeners: MetadataListener[] = [];
   private readonly pendingTopics = new Set<string>();
+  /** Topics whose deletion is being written: config changes treat them as gone. */
+  private readonly deletingTopics = new Set<string>();
   private reservedProducerIdEnd = 0;
+  /** Config changes plan against the image their predecessor left: one at a time. */
+  private configChanges: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly nodeId: number,
@@ -94,7 +99,7 @@ export class Controller {
     }
     if (request.configs) {
       try {
-        validateTopicOverrides(request.configs);
+        validateTopicOverrides(request.configs, this.config);
       } catch (error) {
         throw error instanceof KafkaError ? error : new KafkaError(ErrorCode.INVALID_CONFIG, String(error));
       }
@@ -186,6 +191,7 @@ export class Controller {
     }
     if (this.pendingTopics.has(topic.name)) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     this.pendingTopics.add(topic.name);
+    this.deletingTopics.add(topic.name);
     try {
       // Config records for a removed topic go with it; a recreated topic starts with no overrides.
       const records: MetadataRecord[] = [...topic.configs.keys()].map((name) => ({
@@ -199,6 +205,7 @@ export class Controller {
       await this.commit(records);
     } finally {
       this.pendingTopics.delete(topic.name);
+      this.deletingTopics.delete(topic.name);
     }
   }
 
@@ -251,16 +258,35 @@ export class Controller {
     }
   }
 
-  /** Sets or removes topic config overrides (values already validated by the caller). */
-  async alterTopicConfigs(topic: TopicImage, changes: ReadonlyMap<string, string | null>): Promise<void> {
-    const records: MetadataRecord[] = [...changes].map(([name, value]) => ({
-      type: 'Config' as const,
-      resourceType: ConfigResourceType.TOPIC,
-      resourceName: topic.name,
-      name,
-      value,
-    }));
-    if (records.length > 0) await this.commit(records);
+  /**
+   * AlterConfigs / IncrementalAlterConfigs: plans every resource (`plan` returns its
+   * ConfigRecords or throws its KafkaError), then, unless validateOnly, makes the records of the
+   * resources that passed durable in one metadata-log write and applies them (listeners update
+   * the broker's dynamic config and the partitions' log configs before this resolves).
+   */
+  alterConfigs<R>(
+    resources: readonly R[],
+    plan: (control: ConfigControl, resource: R) => ConfigRecord[],
+    validateOnly: boolean,
+  ): Promise<ConfigResourceResult[]> {
+    const run = async (): Promise<ConfigResourceResult[]> => {
+      const control = new ConfigControl(this.image, this.config, this.nodeId, (name) => this.deletingTopics.has(name));
+      const records: ConfigRecord[] = [];
+      const results = resources.map((resource) => {
+        try {
+          records.push(...plan(control, resource));
+          return null;
+        } catch (error) {
+          if (error instanceof KafkaError) return error;
+          throw error;
+        }
+      });
+      if (!validateOnly && records.length > 0) await this.commit(records);
+      return results;
+    };
+    const result = this.configChanges.then(run);
+    this.configChanges = result.catch(() => undefined);
+    return result;
   }
 
   /** Reserves `count` producer ids durably and returns the first (producer-id blocks, KIP-730). */

@@ -5,7 +5,8 @@
  * by their definitions.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, KafkaError } from '../errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { BROKER_CONFIGS, BROKER_CONFIGS_BY_NAME } from './broker-configs.js';
 import { ConfigSource, formatConfigValue, validateConfigValue, type ConfigDef, type ConfigValue } from './config-def.js';
 import { parseProperties } from './properties.js';
@@ -145,52 +146,181 @@ export class BrokerConfig {
     return advertised.map((text) => parseListener(text, 'advertised.listeners'));
   }
 
-  /** Sets or clears (value null) a dynamic value for this broker (AlterConfigs on a broker resource). */
-  setDynamic(name: string, value: string | null, clusterDefault = false): void {
-    const def = BROKER_CONFIGS_BY_NAME.get(name);
-    if (!def) throw new ConfigError(`Unknown broker config ${name}`);
-    if (!def.dynamic) throw new ConfigError(`Cannot update these configs dynamically: Set(${name})`);
-    const target = clusterDefault ? this.dynamicDefaults : this.dynamicValues;
-    if (value === null) target.delete(name);
-    else {
-      validateConfigValue(def, value);
-      target.set(name, value);
+  /** The raw value of `name` at one level (Kafka's four broker config sources), if set there. */
+  valueAt(name: string, source: ConfigSource): string | undefined {
+    switch (source) {
+      case ConfigSource.DYNAMIC_BROKER_CONFIG:
+        return this.dynamicValues.get(name);
+      case ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG:
+        return this.dynamicDefaults.get(name);
+      case ConfigSource.STATIC_BROKER_CONFIG:
+        return this.staticValues.get(name);
+      case ConfigSource.DEFAULT_CONFIG:
+        return BROKER_CONFIGS_BY_NAME.get(name)?.defaultValue ?? undefined;
+      default:
+        return undefined;
     }
   }
 
-  /** Every known broker config with its source and synonyms, as DescribeConfigs reports them. */
+  /** The dynamic values of this broker (clusterDefault false) or the cluster-wide defaults (true). */
+  dynamicConfigs(clusterDefault: boolean): ReadonlyMap<string, string> {
+    return clusterDefault ? this.dynamicDefaults : this.dynamicValues;
+  }
+
+  /**
+   * Sets or clears (value null) a dynamic value for this broker, or for every broker with
+   * `clusterDefault` (AlterConfigs on a broker resource). Names Tidelog does not know are kept
+   * as Kafka keeps custom dynamic configs; a known name must be dynamic and its value valid.
+   */
+  setDynamic(name: string, value: string | null, clusterDefault = false): void {
+    const target = clusterDefault ? this.dynamicDefaults : this.dynamicValues;
+    if (value === null) {
+      target.delete(name);
+      return;
+    }
+    validateDynamicBrokerConfigs(new Map([[name, value]]), !clusterDefault);
+    target.set(name, value);
+  }
+
+  /**
+   * Applies a dynamic value read from the metadata log. Kafka ignores stored values that are no
+   * longer valid (DynamicBrokerConfig.removeInvalidConfigs, with an error in the log) rather than
+   * refusing to start; so does this, returning the reason.
+   */
+  applyDynamic(name: string, value: string | null, clusterDefault: boolean): string | null {
+    try {
+      this.setDynamic(name, value, clusterDefault);
+      return null;
+    } catch (error) {
+      (clusterDefault ? this.dynamicDefaults : this.dynamicValues).delete(name);
+      return (error as Error).message;
+    }
+  }
+
+  /**
+   * Every broker config with its source and synonyms, as DescribeConfigs reports a broker:
+   * the keys Tidelog knows, then any other key set in the properties file or dynamically (Kafka
+   * lists a broker's `originals` too).
+   */
   describe(): ConfigEntry[] {
-    return BROKER_CONFIGS.map((def) => this.describeOne(def.name)!);
+    const entries = BROKER_CONFIGS.map((def) => this.describeOne(def.name)!);
+    const custom = new Set([...this.staticValues.keys(), ...this.dynamicDefaults.keys(), ...this.dynamicValues.keys()]);
+    for (const name of [...custom].filter((key) => !BROKER_CONFIGS_BY_NAME.has(key)).sort()) entries.push(this.describeOne(name)!);
+    return entries;
+  }
+
+  /**
+   * The cluster-wide dynamic defaults (the broker resource with an empty name): only the keys
+   * set at that level, as Kafka's DescribeConfigs answers (currentDynamicDefaultConfigs).
+   */
+  describeClusterDefaults(): ConfigEntry[] {
+    return [...this.dynamicDefaults.keys()].sort().map((name) => {
+      const def = BROKER_CONFIGS_BY_NAME.get(name);
+      const sensitive = def?.sensitive ?? false;
+      const synonyms = this.synonymChain(name).filter((entry) => entry.source === ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+      return {
+        name,
+        value: sensitive ? null : this.dynamicDefaults.get(name)!,
+        source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+        readOnly: !def?.dynamic,
+        sensitive,
+        def,
+        synonyms: sensitive ? synonyms.map((entry) => ({ ...entry, value: null })) : synonyms,
+      };
+    });
   }
 
   describeOne(name: string): ConfigEntry | undefined {
     const def = BROKER_CONFIGS_BY_NAME.get(name);
-    if (!def) return undefined;
-    const own = this.rawWithSource(name);
     const synonyms = this.synonymChain(name);
+    if (!def && synonyms.length === 0) return undefined;
+    const sensitive = def?.sensitive ?? false;
+    // The value is the key's own (Kafka's KafkaConfig value for that key), the source the first synonym's.
+    const own = this.rawWithSource(name);
     return {
       name,
-      value: def.sensitive ? null : own.value,
-      source: own.source,
-      readOnly: !def.dynamic,
-      sensitive: def.sensitive ?? false,
+      value: sensitive ? null : own.value,
+      source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
+      readOnly: !def?.dynamic,
+      sensitive,
       def,
-      synonyms,
+      synonyms: sensitive ? synonyms.map((entry) => ({ ...entry, value: null })) : synonyms,
     };
   }
 
-  /** The layered values of one key, most specific first (DescribeConfigs include_synonyms). */
+  /**
+   * The layered values of one key and the keys that mean the same thing (log.retention.ms,
+   * .minutes, .hours), as Kafka's ConfigHelper.configSynonyms lists them: every dynamic
+   * per-broker value first, then the dynamic defaults, the static values, the defaults; entries
+   * before the key's own first one are dropped (describing log.retention.hours does not show a
+   * log.retention.ms set at the same level).
+   */
   synonymChain(name: string): { name: string; value: string | null; source: ConfigSource }[] {
+    const names = BROKER_SYNONYMS.get(name) ?? [name];
     const chain: { name: string; value: string | null; source: ConfigSource }[] = [];
-    const dynamic = this.dynamicValues.get(name);
-    if (dynamic !== undefined) chain.push({ name, value: dynamic, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
-    const dynamicDefault = this.dynamicDefaults.get(name);
-    if (dynamicDefault !== undefined) chain.push({ name, value: dynamicDefault, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
-    const staticValue = this.staticValues.get(name);
-    if (staticValue !== undefined) chain.push({ name, value: staticValue, source: ConfigSource.STATIC_BROKER_CONFIG });
+    for (const source of SOURCE_ORDER) {
+      for (const synonym of names) {
+        const value = this.valueAt(synonym, source);
+        if (value !== undefined) chain.push({ name: synonym, value, source });
+      }
+    }
+    const first = chain.findIndex((entry) => entry.name === name);
+    return first < 0 ? [] : chain.slice(first);
+  }
+}
+
+/** Kafka's order of precedence for broker configs (DynamicBrokerConfig). */
+const SOURCE_ORDER = [
+  ConfigSource.DYNAMIC_BROKER_CONFIG,
+  ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG,
+  ConfigSource.STATIC_BROKER_CONFIG,
+  ConfigSource.DEFAULT_CONFIG,
+] as const;
+
+/** Broker keys that set the same thing in other units (DynamicBrokerConfig.brokerConfigSynonyms). */
+const BROKER_SYNONYMS: ReadonlyMap<string, readonly string[]> = new Map(
+  [
+    ['log.roll.ms', 'log.roll.hours'],
+    ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+    ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+    ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  ].flatMap((group) => group.map((name) => [name, group] as const)),
+);
+
+/** Kafka's Scala Set rendering, which its error messages show: Set(a, b). */
+function scalaSet(names: readonly string[]): string {
+  return `Set(${names.join(', ')})`;
+}
+
+/**
+ * Checks a dynamic broker config change the way Kafka's DynamicBrokerConfig.validateConfigs does:
+ * keys Kafka cannot change at runtime, then the values' types and ranges, then per-broker-only
+ * keys at the cluster level. Kafka answers every such failure with INVALID_REQUEST, not
+ * INVALID_CONFIG (ConfigAdminManager; KAFKA-13609 keeps it so for compatibility). Names Tidelog
+ * does not know are allowed, as Kafka allows custom dynamic configs.
+ */
+export function validateDynamicBrokerConfigs(configs: ReadonlyMap<string, string>, perBroker: boolean): void {
+  const names = [...configs.keys()];
+  const nonDynamic = names.filter((name) => {
     const def = BROKER_CONFIGS_BY_NAME.get(name);
-    if (def && def.defaultValue !== null) chain.push({ name, value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG });
-    return chain;
+    return def !== undefined && !def.dynamic;
+  });
+  if (nonDynamic.length > 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs dynamically: ${scalaSet(nonDynamic)}`);
+  for (const [name, value] of configs) {
+    const def = BROKER_CONFIGS_BY_NAME.get(name);
+    if (!def) continue;
+    try {
+      validateConfigValue(def, value);
+      if (name === 'advertised.listeners') for (const listener of value.split(',')) if (listener.trim() !== '') parseListener(listener, name);
+    } catch (error) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, (error as Error).message);
+    }
+  }
+  if (!perBroker) {
+    const perBrokerOnly = names.filter((name) => BROKER_CONFIGS_BY_NAME.get(name)?.perBroker);
+    if (perBrokerOnly.length > 0) {
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Cannot update these configs at default cluster level, broker id must be specified: ${scalaSet(perBrokerOnly)}`);
+    }
   }
 }
 

@@ -3,8 +3,16 @@
  * ServerLogConfigs, GroupCoordinatorConfig, TransactionLogConfig). Keys Kafka has that
  * Tidelog does not use are accepted from properties files (so an existing server.properties
  * works) but are not listed here.
+ *
+ * `dynamic` marks the keys Kafka lets AlterConfigs change on a running broker
+ * (DynamicBrokerConfig.AllDynamicConfigs): the log defaults that are the first broker synonym of a
+ * topic config (DynamicLogConfig: log.retention.ms but not .hours, log.roll.ms but not .hours,
+ * message.max.bytes, compression.type, min.insync.replicas, …), the log cleaner's settings, the
+ * thread pools and producer.id.expiration.ms. advertised.listeners is dynamic per broker only.
+ * Kafka's listeners, listener.security.protocol.map and max.connections are dynamic too; Tidelog
+ * binds its sockets once, so it keeps them static.
  */
-import { atLeast, between, ConfigType, LONG_MAX_STRING, oneOf, type ConfigDef } from './config-def.js';
+import { atLeast, between, ConfigType, gzipLevel, LONG_MAX_STRING, oneOf, type ConfigDef } from './config-def.js';
 
 const def = (d: ConfigDef): ConfigDef => d;
 
@@ -14,7 +22,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def({ name: 'broker.id', type: ConfigType.INT, defaultValue: null, doc: 'Synonym of node.id.' }),
   def({ name: 'cluster.id', type: ConfigType.STRING, defaultValue: null, doc: 'Cluster id; generated and stored in meta.properties when absent.' }),
   def({ name: 'listeners', type: ConfigType.LIST, defaultValue: 'PLAINTEXT://127.0.0.1:9092', doc: 'Where the broker listens: NAME://host:port, comma separated.' }),
-  def({ name: 'advertised.listeners', type: ConfigType.LIST, defaultValue: null, dynamic: true, doc: 'Addresses given to clients in Metadata; defaults to listeners.' }),
+  def({ name: 'advertised.listeners', type: ConfigType.LIST, defaultValue: null, dynamic: true, perBroker: true, doc: 'Addresses given to clients in Metadata; defaults to listeners.' }),
   def({ name: 'listener.security.protocol.map', type: ConfigType.LIST, defaultValue: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', doc: 'Listener name to security protocol.' }),
   def({ name: 'inter.broker.listener.name', type: ConfigType.STRING, defaultValue: null, doc: 'Listener used between brokers.' }),
   def({ name: 'broker.rack', type: ConfigType.STRING, defaultValue: null, doc: 'Rack of this broker.' }),
@@ -35,9 +43,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def({ name: 'default.replication.factor', type: ConfigType.INT, defaultValue: '1', validator: atLeast(1), doc: 'Replication factor of auto-created topics and of CreateTopics with -1.' }),
   def({ name: 'message.max.bytes', type: ConfigType.INT, defaultValue: '1048588', validator: atLeast(0), dynamic: true, doc: 'Largest record batch (topic: max.message.bytes).' }),
   def({ name: 'compression.type', type: ConfigType.STRING, defaultValue: 'producer', validator: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'), dynamic: true, doc: 'Broker-wide final compression.' }),
-  def({ name: 'compression.gzip.level', type: ConfigType.INT, defaultValue: '-1', dynamic: true, doc: 'gzip level when the broker compresses.' }),
+  def({ name: 'compression.gzip.level', type: ConfigType.INT, defaultValue: '-1', validator: gzipLevel, dynamic: true, doc: 'gzip level when the broker compresses (1-9, -1 = zlib default).' }),
   def({ name: 'compression.lz4.level', type: ConfigType.INT, defaultValue: '9', validator: between(1, 17), dynamic: true, doc: 'lz4 level when the broker compresses.' }),
-  def({ name: 'compression.zstd.level', type: ConfigType.INT, defaultValue: '3', dynamic: true, doc: 'zstd level when the broker compresses.' }),
+  def({ name: 'compression.zstd.level', type: ConfigType.INT, defaultValue: '3', validator: between(-131072, 22), dynamic: true, doc: 'zstd level when the broker compresses.' }),
   def({ name: 'min.insync.replicas', type: ConfigType.INT, defaultValue: '1', validator: atLeast(1), dynamic: true, doc: 'Replicas that must acknowledge an acks=all write.' }),
   def({ name: 'unclean.leader.election.enable', type: ConfigType.BOOLEAN, defaultValue: 'false', dynamic: true, doc: 'Allow an out-of-sync replica to become leader.' }),
   // ---- log ----
@@ -56,6 +64,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def({ name: 'log.retention.hours', type: ConfigType.INT, defaultValue: '168', doc: 'Retention time in hours.' }),
   def({ name: 'log.retention.bytes', type: ConfigType.LONG, defaultValue: '-1', dynamic: true, doc: 'Partition size limit (-1 = none).' }),
   def({ name: 'log.retention.check.interval.ms', type: ConfigType.LONG, defaultValue: '300000', validator: atLeast(1), doc: 'How often retention runs.' }),
+  def({ name: 'log.initial.task.delay.ms', type: ConfigType.LONG, defaultValue: '30000', validator: atLeast(0), doc: 'Wait after start-up before the first retention pass (an internal Kafka config).' }),
   def({ name: 'log.cleanup.policy', type: ConfigType.LIST, defaultValue: 'delete', validator: oneOf('delete', 'compact'), dynamic: true, doc: 'Default cleanup policy.' }),
   def({ name: 'log.cleaner.enable', type: ConfigType.BOOLEAN, defaultValue: 'true', doc: 'Run the log cleaner for compacted topics.' }),
   def({ name: 'log.cleaner.delete.retention.ms', type: ConfigType.LONG, defaultValue: '86400000', dynamic: true, doc: 'How long tombstones are kept.' }),
@@ -63,15 +72,19 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def({ name: 'log.cleaner.max.compaction.lag.ms', type: ConfigType.LONG, defaultValue: LONG_MAX_STRING, dynamic: true, doc: 'Longest time a record stays uncompacted.' }),
   def({ name: 'log.cleaner.min.cleanable.ratio', type: ConfigType.DOUBLE, defaultValue: '0.5', dynamic: true, doc: 'Dirty ratio above which a log is cleaned.' }),
   def({ name: 'log.cleaner.dedupe.buffer.size', type: ConfigType.LONG, defaultValue: '134217728', dynamic: true, doc: 'Memory for the cleaner offset map.' }),
-  def({ name: 'log.cleaner.backoff.ms', type: ConfigType.LONG, defaultValue: '15000', dynamic: true, doc: 'Sleep between cleaner passes with nothing to do.' }),
+  def({ name: 'log.cleaner.backoff.ms', type: ConfigType.LONG, defaultValue: '15000', validator: atLeast(0), dynamic: true, doc: 'Sleep between cleaner passes with nothing to do.' }),
+  def({ name: 'log.cleaner.threads', type: ConfigType.INT, defaultValue: '1', validator: atLeast(0), dynamic: true, doc: 'Threads cleaning logs.' }),
+  def({ name: 'log.cleaner.io.buffer.size', type: ConfigType.INT, defaultValue: '524288', validator: atLeast(0), dynamic: true, doc: 'Read and write buffer memory of the cleaner.' }),
+  def({ name: 'log.cleaner.io.buffer.load.factor', type: ConfigType.DOUBLE, defaultValue: '0.9', dynamic: true, doc: 'How full the cleaner offset map may become.' }),
+  def({ name: 'log.cleaner.io.max.bytes.per.second', type: ConfigType.DOUBLE, defaultValue: '1.7976931348623157E308', dynamic: true, doc: 'I/O throttle of the cleaner (read plus write).' }),
   def({ name: 'log.segment.delete.delay.ms', type: ConfigType.LONG, defaultValue: '60000', dynamic: true, doc: 'Wait before deleting a file.' }),
   def({ name: 'log.message.timestamp.type', type: ConfigType.STRING, defaultValue: 'CreateTime', validator: oneOf('CreateTime', 'LogAppendTime'), dynamic: true, doc: 'Timestamp type of records.' }),
   def({ name: 'log.message.timestamp.before.max.ms', type: ConfigType.LONG, defaultValue: LONG_MAX_STRING, dynamic: true, doc: 'How far in the past a timestamp may be.' }),
   def({ name: 'log.message.timestamp.after.max.ms', type: ConfigType.LONG, defaultValue: '3600000', dynamic: true, doc: 'How far in the future a timestamp may be.' }),
   def({ name: 'log.preallocate', type: ConfigType.BOOLEAN, defaultValue: 'false', dynamic: true, doc: 'Preallocate segment files.' }),
-  def({ name: 'log.local.retention.ms', type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention for tiered storage.' }),
-  def({ name: 'log.local.retention.bytes', type: ConfigType.LONG, defaultValue: '-2', doc: 'Local retention for tiered storage.' }),
-  def({ name: 'num.recovery.threads.per.data.dir', type: ConfigType.INT, defaultValue: '2', validator: atLeast(1), doc: 'Logs recovered at once at start-up.' }),
+  def({ name: 'log.local.retention.ms', type: ConfigType.LONG, defaultValue: '-2', validator: atLeast(-2), dynamic: true, doc: 'Local retention for tiered storage.' }),
+  def({ name: 'log.local.retention.bytes', type: ConfigType.LONG, defaultValue: '-2', validator: atLeast(-2), dynamic: true, doc: 'Local retention for tiered storage.' }),
+  def({ name: 'num.recovery.threads.per.data.dir', type: ConfigType.INT, defaultValue: '2', validator: atLeast(1), dynamic: true, doc: 'Logs recovered at once at start-up (and closed at once at shutdown).' }),
   // ---- group coordinator ----
   def({ name: 'offsets.topic.num.partitions', type: ConfigType.INT, defaultValue: '50', validator: atLeast(1), doc: 'Partitions of __consumer_offsets.' }),
   def({ name: 'offsets.topic.replication.factor', type: ConfigType.SHORT, defaultValue: '3', validator: atLeast(1), doc: 'Replication of __consumer_offsets (capped at the live brokers).' }),
@@ -91,7 +104,9 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   def({ name: 'transaction.max.timeout.ms', type: ConfigType.INT, defaultValue: '900000', validator: atLeast(1), doc: 'Largest transaction timeout a producer may ask for.' }),
   def({ name: 'transactional.id.expiration.ms', type: ConfigType.INT, defaultValue: '604800000', validator: atLeast(1), doc: 'Idle transactional ids are forgotten after this long.' }),
   def({ name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: ConfigType.INT, defaultValue: '10000', validator: atLeast(1), doc: 'How often timed-out transactions are aborted.' }),
+  def({ name: 'transaction.remove.expired.transaction.cleanup.interval.ms', type: ConfigType.INT, defaultValue: '3600000', validator: atLeast(1), doc: 'How often expired transactional ids are removed.' }),
   def({ name: 'producer.id.expiration.ms', type: ConfigType.INT, defaultValue: '86400000', validator: atLeast(1), dynamic: true, doc: 'Idle producer ids are forgotten after this long.' }),
+  def({ name: 'producer.id.expiration.check.interval.ms', type: ConfigType.INT, defaultValue: '600000', validator: atLeast(1), doc: 'How often idle producer ids are looked for.' }),
   // ---- replication ----
   def({ name: 'replica.lag.time.max.ms', type: ConfigType.LONG, defaultValue: '30000', doc: 'A follower that has not caught up for this long leaves the ISR.' }),
   def({ name: 'replica.fetch.max.bytes', type: ConfigType.INT, defaultValue: '1048576', doc: 'Bytes per partition a follower fetches.' }),

@@ -42,8 +42,10 @@ export interface ConfigDef {
   readonly validator?: (value: ConfigValue, name: string) => void;
   /** Secret values are never returned by DescribeConfigs. */
   readonly sensitive?: boolean;
-  /** May change while the broker runs (AlterConfigs on a broker resource). */
+  /** May change while the broker runs (AlterConfigs on a broker resource; Kafka's DynamicBrokerConfig). */
   readonly dynamic?: boolean;
+  /** Dynamic only per broker, never as a cluster-wide default (Kafka's PerBrokerConfigs: listeners, TLS). */
+  readonly perBroker?: boolean;
 }
 
 const INT32_MIN = -2147483648;
@@ -111,6 +113,13 @@ export function between(min: number, max: number): (value: ConfigValue, name: st
   };
 }
 
+/** compression.gzip.level: 1-9, or -1 for zlib's default (Kafka's GzipCompression.levelValidator). */
+export function gzipLevel(value: ConfigValue, name: string): void {
+  if (typeof value === 'number' && (value > 9 || (value < 1 && value !== -1))) {
+    throw new ConfigError(`Invalid value ${value} for configuration ${name}: Value must be between 1 and 9 or equal to -1`);
+  }
+}
+
 export function oneOf(...allowed: string[]): (value: ConfigValue, name: string) => void {
   return (value, name) => {
     const values = Array.isArray(value) ? value : [value];
@@ -122,9 +131,24 @@ export function oneOf(...allowed: string[]): (value: ConfigValue, name: string) 
   };
 }
 
-/** Renders a parsed value back into Kafka's string form (DescribeConfigs shows strings). */
-export function formatConfigValue(value: ConfigValue): string | null {
+/**
+ * Renders a parsed value back into Kafka's string form (ConfigDef.convertToString; DescribeConfigs
+ * shows strings): lists joined by commas, doubles as Java prints them (1 -> "1.0").
+ */
+export function formatConfigValue(value: ConfigValue, type?: ConfigType): string | null {
   if (value === null) return null;
   if (Array.isArray(value)) return value.join(',');
+  if (type === ConfigType.DOUBLE && typeof value === 'number') return formatJavaDouble(value);
   return String(value);
+}
+
+function formatJavaDouble(value: number): string {
+  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  const magnitude = Math.abs(value);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e7)) {
+    // Java's scientific form: 1.7976931348623157E308.
+    const [mantissa, exponent] = value.toExponential().split('e');
+    return `${mantissa!.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+  }
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
 }

@@ -3,7 +3,7 @@
  * the order Kafka resolves them: a topic override, else the first broker synonym that is set,
  * else the default. DescribeConfigs reports the same chain as `synonyms`.
  */
-import { atLeast, between, ConfigType, LONG_MAX_STRING, oneOf, type ConfigDef } from './config-def.js';
+import { atLeast, between, ConfigType, gzipLevel, LONG_MAX_STRING, oneOf, type ConfigDef } from './config-def.js';
 
 export interface TopicConfigDef extends ConfigDef {
   /** Broker configs that supply the default, most specific first (log.retention.ms before .hours). */
@@ -34,7 +34,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     validator: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'),
     doc: 'Final compression of the topic; producer keeps what the producer sent.',
   }),
-  def({ name: 'compression.gzip.level', type: ConfigType.INT, defaultValue: '-1', brokerSynonyms: ['compression.gzip.level'], doc: 'gzip level when the broker compresses.' }),
+  def({ name: 'compression.gzip.level', type: ConfigType.INT, defaultValue: '-1', brokerSynonyms: ['compression.gzip.level'], validator: gzipLevel, doc: 'gzip level when the broker compresses (1-9, -1 = zlib default).' }),
   def({ name: 'compression.lz4.level', type: ConfigType.INT, defaultValue: '9', brokerSynonyms: ['compression.lz4.level'], validator: between(1, 17), doc: 'lz4 level when the broker compresses.' }),
   def({ name: 'compression.zstd.level', type: ConfigType.INT, defaultValue: '3', brokerSynonyms: ['compression.zstd.level'], validator: between(-131072, 22), doc: 'zstd level when the broker compresses.' }),
   def({ name: 'delete.retention.ms', type: ConfigType.LONG, defaultValue: '86400000', brokerSynonyms: ['log.cleaner.delete.retention.ms'], validator: atLeast(0), doc: 'How long tombstones are kept on compacted topics.' }),
@@ -55,6 +55,8 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   def({ name: 'min.compaction.lag.ms', type: ConfigType.LONG, defaultValue: '0', brokerSynonyms: ['log.cleaner.min.compaction.lag.ms'], validator: atLeast(0), doc: 'Shortest time a record stays uncompacted.' }),
   def({ name: 'min.insync.replicas', type: ConfigType.INT, defaultValue: '1', brokerSynonyms: ['min.insync.replicas'], validator: atLeast(1), doc: 'Replicas that must acknowledge an acks=all write.' }),
   def({ name: 'preallocate', type: ConfigType.BOOLEAN, defaultValue: 'false', brokerSynonyms: ['log.preallocate'], doc: 'Preallocate segment files.' }),
+  def({ name: 'remote.log.copy.disable', type: ConfigType.BOOLEAN, defaultValue: 'false', brokerSynonyms: [], doc: 'Stop copying segments to tiered storage (tiered storage is not supported).' }),
+  def({ name: 'remote.log.delete.on.disable', type: ConfigType.BOOLEAN, defaultValue: 'false', brokerSynonyms: [], doc: 'Delete tiered data when tiered storage is turned off (tiered storage is not supported).' }),
   def({ name: 'remote.storage.enable', type: ConfigType.BOOLEAN, defaultValue: 'false', brokerSynonyms: [], doc: 'Tiered storage for this topic (not supported; must stay false).' }),
   def({ name: 'retention.bytes', type: ConfigType.LONG, defaultValue: '-1', brokerSynonyms: ['log.retention.bytes'], doc: 'Largest partition size before old segments are deleted (-1 = no limit).' }),
   def({

@@ -9,7 +9,7 @@
  * file may be short, long or stale, which is why the loader sanity-checks it and rebuilds it from
  * the log when it does not pass (Kafka does the same).
  */
-import { writeFully, type FileSystem } from './file-system.js';
+import { renameIfExists, writeFully, type FileSystem } from './file-system.js';
 
 /** Yield to the event loop every this many entries when walking a whole index. */
 const ENTRIES_PER_SLICE = 65536;
@@ -176,6 +176,16 @@ export abstract class AbstractIndex {
     const fd = this.fd;
     this.fd = null;
     await this.fileSystem.close(fd);
+  }
+
+  /** Renames the file (after any persist in flight); later persists write to the new name. */
+  renameTo(path: string): Promise<void> {
+    const run = this.chain.then(async () => {
+      await renameIfExists(this.fileSystem, this.filePath, path);
+      this.filePath = path;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   /** Closes and removes the file. */

@@ -7,7 +7,7 @@
  * closed only after every read, write, fsync or truncate in flight on it has finished: closing
  * a descriptor under a pending pread would let the number be reused by another file.
  */
-import type { FileSystem, OpenFlags } from './file-system.js';
+import { renameIfExists, type FileSystem, type OpenFlags } from './file-system.js';
 import { KafkaStorageError } from './errors.js';
 
 export class FileRecords {
@@ -19,8 +19,13 @@ export class FileRecords {
 
   constructor(
     private readonly fileSystem: FileSystem,
-    readonly path: string,
+    private filePath: string,
   ) {}
+
+  /** Where the file is now (a segment being deleted is renamed to `.deleted` first). */
+  get path(): string {
+    return this.filePath;
+  }
 
   get isOpen(): boolean {
     return this.fd !== null;
@@ -118,5 +123,16 @@ export class FileRecords {
   async delete(): Promise<void> {
     await this.close();
     await this.fileSystem.unlink(this.path);
+  }
+
+  /**
+   * Renames the file (Kafka's FileRecords.renameTo). An open descriptor, and reads in flight on
+   * it, keep working; a later lazy open uses the new name. Nothing happens when the file was
+   * never created.
+   */
+  async renameTo(path: string): Promise<void> {
+    if (this.opening !== null) await this.opening.catch(() => undefined);
+    await renameIfExists(this.fileSystem, this.filePath, path);
+    this.filePath = path;
   }
 }

@@ -19,6 +19,8 @@ export type OpenFlags =
 
 export interface FileStat {
   readonly size: number;
+  /** Last modification time in ms since the epoch (retention falls back to it, as Kafka's LogSegment.lastModified). */
+  readonly mtimeMs: number;
 }
 
 export interface FileSystem {
@@ -81,12 +83,12 @@ export class NodeFileSystem implements FileSystem {
   }
 
   fstat(fd: number): Promise<FileStat> {
-    return new Promise((resolve, reject) => fs.fstat(fd, (error, stats) => (error ? reject(error) : resolve({ size: stats.size }))));
+    return new Promise((resolve, reject) => fs.fstat(fd, (error, stats) => (error ? reject(error) : resolve({ size: stats.size, mtimeMs: stats.mtimeMs }))));
   }
 
   stat(path: string): Promise<FileStat | null> {
     return new Promise((resolve, reject) =>
-      fs.stat(path, (error, stats) => (error ? (isNotFound(error) ? resolve(null) : reject(error)) : resolve({ size: stats.size }))),
+      fs.stat(path, (error, stats) => (error ? (isNotFound(error) ? resolve(null) : reject(error)) : resolve({ size: stats.size, mtimeMs: stats.mtimeMs }))),
     );
   }
 
@@ -140,6 +142,17 @@ export async function writeFully(fileSystem: FileSystem, fd: number, bytes: Buff
     const written = await fileSystem.writev(fd, [bytes.subarray(done)], position + done);
     if (written <= 0) throw new Error(`write of ${bytes.length} bytes at ${position} made no progress`);
     done += written;
+  }
+}
+
+/** rename, doing nothing when `from` does not exist (an index file never written). Returns whether it moved. */
+export async function renameIfExists(fileSystem: FileSystem, from: string, to: string): Promise<boolean> {
+  try {
+    await fileSystem.rename(from, to);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
   }
 }
 

@@ -3,8 +3,10 @@
  * `segmentBytes`) with Kafka's defaults. The broker resolves topic overrides and broker synonyms
  * (config/topic-config.ts) and hands the result here; storage only reads the values.
  *
- * retentionMs, retentionBytes and cleanupPolicy are held for the retention and compaction work
- * that comes later; nothing in storage acts on them yet.
+ * retentionMs, retentionBytes and cleanupPolicy drive PartitionLog.deleteOldSegments (see
+ * retention.ts); fileDeleteDelayMs is how long deleted segments linger as `.deleted` files.
+ * deleteRetentionMs, min/maxCompactionLagMs and minCleanableDirtyRatio drive the log cleaner
+ * (cleaner/) for logs whose cleanupPolicy includes 'compact'.
  */
 import { ConfigError } from '../errors.js';
 
@@ -28,12 +30,22 @@ export interface LogConfig {
   readonly flushMs: number;
   /** message.timestamp.type: LogAppendTime makes the broker stamp each batch's maxTimestamp. */
   readonly messageTimestampType: TimestampType;
-  /** retention.ms (-1 = forever). Held for retention, not used yet. */
+  /** retention.ms: segments whose newest record is older go (a negative value, -1, = forever). */
   readonly retentionMs: number;
-  /** retention.bytes (-1 = no limit). Held for retention, not used yet. */
+  /** retention.bytes: oldest segments go while the log stays at or above this size (-1 = no limit). */
   readonly retentionBytes: number;
-  /** cleanup.policy. Held for retention and compaction, not used yet. */
+  /** cleanup.policy: retention by time and size applies only when it includes 'delete'. */
   readonly cleanupPolicy: readonly CleanupPolicy[];
+  /** file.delete.delay.ms: a deleted segment's files are renamed to `.deleted` and removed this much later. */
+  readonly fileDeleteDelayMs: number;
+  /** delete.retention.ms: how long the log cleaner keeps a tombstone after the round that first kept it. */
+  readonly deleteRetentionMs: number;
+  /** min.compaction.lag.ms: a record stays uncompacted at least this long. */
+  readonly minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty record older than this makes its log cleanable whatever its dirty ratio. */
+  readonly maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: the log cleaner takes a log once its dirty bytes are above this share. */
+  readonly minCleanableDirtyRatio: number;
 }
 
 /** Kafka's Long.MAX_VALUE defaults ("never") as the largest exact JS number. */
@@ -51,6 +63,11 @@ export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: -1,
   cleanupPolicy: Object.freeze(['delete'] as CleanupPolicy[]),
+  fileDeleteDelayMs: 60_000,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: NEVER,
+  minCleanableDirtyRatio: 0.5,
 });
 
 /** Positions in a segment are int32 in the offset index, so a segment cannot pass 2 GiB. */
@@ -73,6 +90,11 @@ export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   atLeast('flushMs', config.flushMs, 0);
   atLeast('retentionMs', config.retentionMs, -1);
   atLeast('retentionBytes', config.retentionBytes, -1);
+  atLeast('fileDeleteDelayMs', config.fileDeleteDelayMs, 0);
+  atLeast('deleteRetentionMs', config.deleteRetentionMs, 0);
+  atLeast('minCompactionLagMs', config.minCompactionLagMs, 0);
+  atLeast('maxCompactionLagMs', config.maxCompactionLagMs, 1);
+  atLeast('minCleanableDirtyRatio', config.minCleanableDirtyRatio, 0, 1);
   if (config.messageTimestampType !== 'CreateTime' && config.messageTimestampType !== 'LogAppendTime') {
     throw new ConfigError(`messageTimestampType must be CreateTime or LogAppendTime, not ${String(config.messageTimestampType)}`);
   }

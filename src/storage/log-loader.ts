@@ -7,6 +7,9 @@
  *   recovery-point-offset-checkpoint   offsets below it are on disk with complete indexes
  *   log-start-offset-checkpoint        the first offset clients may read
  *   *.tmp, *.deleted, *.cleaned        leftovers of interrupted writes; removed
+ *   *.swap                             a log cleaner swap a crash interrupted: first completed
+ *                                      (or, with .cleaned files of the same swap, undone) by
+ *                                      cleaner/swap-recovery.ts, as Kafka's LogLoader does
  *
  * Recovery after a shutdown that was not clean (no marker): every segment from the one holding
  * the recovery point to the end — at least the active one — is read batch by batch (length,
@@ -25,6 +28,7 @@ import { OffsetCheckpointFile } from './checkpoint-file.js';
 import type { FileSystem } from './file-system.js';
 import type { LogConfig } from './log-config.js';
 import { Logger } from '../logger.js';
+import { recoverInterruptedSwaps } from './cleaner/swap-recovery.js';
 import { LogSegment, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX } from './log-segment.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -70,7 +74,7 @@ export class LogLoader {
     const fileSystem = this.fileSystem;
     const directory = this.directory;
     await fileSystem.mkdir(directory);
-    const names = await fileSystem.readdir(directory);
+    const names = await recoverInterruptedSwaps(fileSystem, directory, await fileSystem.readdir(directory));
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
 
     const logFiles = new Set<number>();

@@ -34,7 +34,7 @@ import {
   RecordBatchHeader,
 } from '../protocol/records/batch-header.js';
 import { KafkaStorageError } from './errors.js';
-import type { FileSystem } from './file-system.js';
+import { renameIfExists, type FileSystem } from './file-system.js';
 import { FileRecords } from './file-records.js';
 import type { LogConfig } from './log-config.js';
 import { Logger } from '../logger.js';
@@ -46,6 +46,15 @@ export const INDEX_FILE_SUFFIX = '.index';
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
 /** Kafka's TransactionIndex; written by the transactions work that comes later. */
 export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
+/**
+ * Added to every file of a segment that retention or DeleteRecords removed (Kafka's async
+ * delete): the files go after file.delete.delay.ms, or at the next start (log-loader.ts).
+ */
+export const DELETED_FILE_SUFFIX = '.deleted';
+/** A segment the log cleaner is writing (Kafka's CleanedFileSuffix); see cleaner/swap-recovery.ts. */
+export const CLEANED_FILE_SUFFIX = '.cleaned';
+/** A cleaned segment complete and about to replace the segments it was made from (Kafka's SwapFileSuffix). */
+export const SWAP_FILE_SUFFIX = '.swap';
 
 /** The smallest batchLength a v2 batch can have: the header after baseOffset and batchLength. */
 export const MIN_BATCH_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD;
@@ -170,6 +179,8 @@ export class LogSegment {
   private finishing: Promise<void> | null = null;
   /** A segment made by a roll has no file yet: the writer creates it before the first write. */
   private readonly isNew: boolean;
+  /** '' normally; DELETED_FILE_SUFFIX once the segment is removed from its log and waits for deletion; CLEANED/SWAP_FILE_SUFFIX while the cleaner makes it. */
+  private fileSuffix = '';
 
   private constructor(
     private readonly fileSystem: FileSystem,
@@ -179,9 +190,11 @@ export class LogSegment {
     size: number,
     isNew: boolean,
     now: number,
+    fileSuffix = '',
   ) {
     const prefix = join(directory, filenamePrefixFromOffset(baseOffset));
-    this.log = new FileRecords(fileSystem, prefix + LOG_FILE_SUFFIX);
+    this.fileSuffix = fileSuffix;
+    this.log = new FileRecords(fileSystem, prefix + LOG_FILE_SUFFIX + fileSuffix);
     this.size = size;
     this.syncedSize = size;
     this.isNew = isNew;
@@ -197,15 +210,18 @@ export class LogSegment {
       timeIndexEntries: 0,
     };
     if (isNew) {
-      this.offsetIndexValue = new OffsetIndex(fileSystem, prefix + INDEX_FILE_SUFFIX, baseOffset, config.segmentIndexBytes);
-      this.timeIndexValue = new TimeIndex(fileSystem, prefix + TIME_INDEX_FILE_SUFFIX, baseOffset, config.segmentIndexBytes);
+      this.offsetIndexValue = new OffsetIndex(fileSystem, prefix + INDEX_FILE_SUFFIX + fileSuffix, baseOffset, config.segmentIndexBytes);
+      this.timeIndexValue = new TimeIndex(fileSystem, prefix + TIME_INDEX_FILE_SUFFIX + fileSuffix, baseOffset, config.segmentIndexBytes);
       this.loading = Promise.resolve();
     }
   }
 
-  /** A new, empty segment; its files are created by openForAppend. */
-  static create(fileSystem: FileSystem, directory: string, baseOffset: number, config: LogConfig, now: number): LogSegment {
-    return new LogSegment(fileSystem, directory, baseOffset, config, 0, true, now);
+  /**
+   * A new, empty segment; its files are created by openForAppend. `fileSuffix` (CLEANED_FILE_SUFFIX)
+   * names the files of a segment the log cleaner writes before swapping it in.
+   */
+  static create(fileSystem: FileSystem, directory: string, baseOffset: number, config: LogConfig, now: number, fileSuffix = ''): LogSegment {
+    return new LogSegment(fileSystem, directory, baseOffset, config, 0, true, now, fileSuffix);
   }
 
   /** A segment found on disk with a .log file of `size` bytes; indexes load on first use. */
@@ -214,11 +230,15 @@ export class LogSegment {
   }
 
   get indexPath(): string {
-    return join(this.directory, filenamePrefixFromOffset(this.baseOffset) + INDEX_FILE_SUFFIX);
+    return join(this.directory, filenamePrefixFromOffset(this.baseOffset) + INDEX_FILE_SUFFIX + this.fileSuffix);
   }
 
   get timeIndexPath(): string {
-    return join(this.directory, filenamePrefixFromOffset(this.baseOffset) + TIME_INDEX_FILE_SUFFIX);
+    return join(this.directory, filenamePrefixFromOffset(this.baseOffset) + TIME_INDEX_FILE_SUFFIX + this.fileSuffix);
+  }
+
+  private get txnIndexPath(): string {
+    return join(this.directory, filenamePrefixFromOffset(this.baseOffset) + TXN_INDEX_FILE_SUFFIX + this.fileSuffix);
   }
 
   /** The offset index; only after loadIndexes(). */
@@ -240,6 +260,22 @@ export class LogSegment {
   /** Largest batch maxTimestamp written to this segment (NO_TIMESTAMP when none); after loadIndexes(). */
   get maxTimestampSoFar(): number {
     return this.maxTimestampValue;
+  }
+
+  /**
+   * What time retention compares with retention.ms (Kafka's LogSegment.largestTimestamp): the
+   * largest batch timestamp, or the .log file's last-modified time when no batch carries one.
+   */
+  async largestTimestamp(): Promise<number> {
+    await this.loadIndexes();
+    if (this.maxTimestampValue >= 0) return this.maxTimestampValue;
+    return this.lastModified();
+  }
+
+  /** The .log file's last-modified time; when the file does not exist yet, when the segment was made. */
+  async lastModified(): Promise<number> {
+    const stat = await this.fileSystem.stat(this.log.path);
+    return stat?.mtimeMs ?? this.created;
   }
 
   /** Last offset of the batch holding maxTimestampSoFar (Kafka's shallowOffsetOfMaxTimestampSoFar). */
@@ -781,7 +817,31 @@ export class LogSegment {
     await this.fileSystem.unlink(this.log.path);
     await this.fileSystem.unlink(this.indexPath);
     await this.fileSystem.unlink(this.timeIndexPath);
-    await this.fileSystem.unlink(join(this.directory, filenamePrefixFromOffset(this.baseOffset) + TXN_INDEX_FILE_SUFFIX));
+    await this.fileSystem.unlink(this.txnIndexPath);
+  }
+
+  /**
+   * Renames every file of the segment from `<name><oldSuffix>` to `<name><newSuffix>` (Kafka's
+   * changeFileSuffixes; '' -> '.deleted' before an async delete). Open descriptors and reads in
+   * flight keep working; files that do not exist are skipped. The directory is synced so that
+   * after a crash the files have either name, and both mean the same to the loader.
+   */
+  async changeFileSuffixes(oldSuffix: string, newSuffix: string): Promise<void> {
+    if (this.fileSuffix !== oldSuffix) throw new Error(`Segment ${this.baseOffset} has suffix '${this.fileSuffix}', not '${oldSuffix}'`);
+    // A load in flight reads the files under their old names; let it finish first.
+    if (this.loading !== null) await this.loading.catch(noop);
+    const indexPath = this.indexPath;
+    const timeIndexPath = this.timeIndexPath;
+    const txnIndexPath = this.txnIndexPath;
+    this.fileSuffix = newSuffix;
+    const logPath = this.log.path;
+    await this.log.renameTo(logPath.slice(0, logPath.length - oldSuffix.length) + newSuffix);
+    if (this.offsetIndexValue !== null) await this.offsetIndexValue.renameTo(this.indexPath);
+    else await renameIfExists(this.fileSystem, indexPath, this.indexPath);
+    if (this.timeIndexValue !== null) await this.timeIndexValue.renameTo(this.timeIndexPath);
+    else await renameIfExists(this.fileSystem, timeIndexPath, this.timeIndexPath);
+    await renameIfExists(this.fileSystem, txnIndexPath, this.txnIndexPath);
+    await this.fileSystem.syncDirectory(this.directory);
   }
 
   toString(): string {

@@ -10,8 +10,16 @@
  *   .kafka_cleanshutdown                                only between close() and the next open()
  * Kafka keeps the two checkpoints per log directory (one line per partition); Tidelog keeps
  * them per partition so that a partition directory is self-contained.
- * Later work adds, without changing this layout: .txnindex files, <offset>.snapshot producer
- * state snapshots, leader-epoch-checkpoint and partition.metadata.
+ *   00000000000000000000.txnindex                       aborted transactions (transaction-index.ts)
+ *   00000000000000000000.snapshot                       producer state below that offset
+ *                                                       (producer-state/snapshot-file.ts)
+ * Later work adds, without changing this layout: leader-epoch-checkpoint and partition.metadata.
+ *
+ * Producer state (producer-state/producer-state-manager.ts, Kafka's ProducerStateManager):
+ * append() checks producer ids, epochs and sequences and detects retried batches synchronously,
+ * before offsets are assigned; a duplicate is not appended and its LogAppendInfo carries the
+ * original offsets. A roll snapshots the state at the new segment's base offset, close() at the
+ * log end; open() loads the newest snapshot and replays the batches after it.
  *
  * Offsets (JS numbers; exact up to 2^53):
  *   logStartOffset    first offset readable (raised by retention and DeleteRecords)
@@ -30,6 +38,15 @@
  * produce requests cost one syscall. When flush.messages is reached, `written` also waits for an
  * fdatasync; fdatasyncs are group commits: one covers everything written before it started,
  * and appends that arrive while one runs share the next.
+ *
+ * Retention (Kafka's UnifiedLog.deleteOldSegments; the rules are in retention.ts):
+ * deleteOldSegments() removes whole segments from the front of the log, raises logStartOffset
+ * to the first remaining segment, checkpoints it, renames the segments' files to `.deleted`
+ * and removes them file.delete.delay.ms later (reads already under way finish on the renamed
+ * files; the loader removes `.deleted` files left by a stop or crash). The broker runs it every
+ * log.retention.check.interval.ms. DeleteRecords only raises logStartOffset
+ * (maybeIncrementLogStartOffset); the segments below it go in the next deleteOldSegments, as
+ * in Kafka. Retention passes are serialized per log.
  *
  * Failure (chosen behaviour):
  * - A failed write (EIO, ENOSPC, …) rejects the `written` promise of that append and of every
@@ -55,12 +72,16 @@ import {
 import { Logger } from '../logger.js';
 import { InvalidRecordBatchError, KafkaStorageError, OffsetOutOfRangeError } from './errors.js';
 import { nodeFileSystem, type FileSystem } from './file-system.js';
+import { planSegmentDeletion, type SegmentDeletionReason } from './retention.js';
 import { logConfig, type LogConfig } from './log-config.js';
 import { CLEAN_SHUTDOWN_FILE, floorSegmentIndex, LogLoader } from './log-loader.js';
 import type { OffsetCheckpointFile } from './checkpoint-file.js';
 import {
+  CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
   EMPTY_RECORDS,
   LogSegment,
+  SWAP_FILE_SUFFIX,
   MIN_BATCH_LENGTH,
   type BatchTimestamp,
   type FetchDataInfo,
@@ -68,6 +89,8 @@ import {
   type SegmentAppend,
 } from './log-segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
+import { ProducerStateManager, type AppendOrigin } from './producer-state/producer-state-manager.js';
+import type { BatchMetadata } from './producer-state/producer-state-entry.js';
 import { join } from 'node:path';
 
 const logger = new Logger('storage');
@@ -83,6 +106,8 @@ export interface PartitionLogOptions {
   readonly fileSystem?: FileSystem;
   /** The clock, in ms since the epoch, for LogAppendTime and segment.ms; Date.now by default. */
   readonly time?: () => number;
+  /** producer.id.expiration.ms (default one day): idle producers are forgotten after it. */
+  readonly producerIdExpirationMs?: number;
 }
 
 export interface AppendOptions {
@@ -95,6 +120,12 @@ export interface AppendOptions {
    * epoch, which must continue from logEndOffset, and are stored untouched. Default true.
    */
   readonly assignOffsets?: boolean;
+  /**
+   * Kafka's AppendOrigin: 'client' batches get every producer check and duplicate detection,
+   * 'coordinator' batches (transaction markers, offset commits) epoch checks only. Default
+   * 'client'; a follower's append (assignOffsets false) is always 'replication'.
+   */
+  readonly origin?: AppendOrigin;
 }
 
 /** One batch as appended. */
@@ -188,6 +219,11 @@ export class PartitionLog {
   private closed = false;
   private truncating = false;
 
+  /** Retention passes and segment removals, one at a time. */
+  private retentionChain: Promise<unknown> = Promise.resolve();
+  /** Segments removed from the log, renamed to `.deleted`, waiting for file.delete.delay.ms. */
+  private readonly pendingDeletions = new Map<LogSegment, NodeJS.Timeout>();
+
   private constructor(
     readonly directory: string,
     config: LogConfig,
@@ -199,6 +235,8 @@ export class PartitionLog {
     recoveryPoint: number,
     private readonly recoveryPointCheckpoint: OffsetCheckpointFile,
     private readonly logStartOffsetCheckpoint: OffsetCheckpointFile,
+    /** The producer ids, open transactions and aborted-transaction indexes of this log. */
+    readonly producerStateManager: ProducerStateManager,
   ) {
     this.configValue = config;
     this.time = time;
@@ -208,6 +246,7 @@ export class PartitionLog {
     this.writtenEndOffsetValue = logEndOffset;
     this.recoveryPointValue = recoveryPoint;
     this.checkpointedRecoverySegment = this.floorSegment(recoveryPoint).baseOffset;
+    this.writtenListeners.add((offset) => producerStateManager.onWrittenEndOffsetAdvanced(offset));
     this.startFlushTimer();
   }
 
@@ -220,6 +259,16 @@ export class PartitionLog {
     const fileSystem = options.fileSystem ?? nodeFileSystem;
     const time = options.time ?? Date.now;
     const loaded = await new LogLoader(fileSystem, directory, fullConfig, time()).load();
+    const producerStateManager = await ProducerStateManager.load({
+      fileSystem,
+      directory,
+      time,
+      producerIdExpirationMs: options.producerIdExpirationMs,
+      segments: loaded.segments,
+      logStartOffset: loaded.logStartOffset,
+      logEndOffset: loaded.logEndOffset,
+      hadCleanShutdown: loaded.hadCleanShutdown,
+    });
     return new PartitionLog(
       directory,
       fullConfig,
@@ -231,6 +280,7 @@ export class PartitionLog {
       loaded.recoveryPoint,
       loaded.recoveryPointCheckpoint,
       loaded.logStartOffsetCheckpoint,
+      producerStateManager,
     );
   }
 
@@ -310,7 +360,10 @@ export class PartitionLog {
    * which is patched in place (baseOffset, partitionLeaderEpoch; under LogAppendTime the
    * timestamp type bit, maxTimestamp and CRC) and must not be reused by the caller until
    * `written` settles. Throws InvalidRecordBatchError when the buffer is not whole v2 batches,
-   * KafkaStorageError when the log is offline or closed.
+   * KafkaStorageError when the log is offline or closed, and the KafkaError of a producer rule
+   * (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …) when one refuses a batch. A client
+   * batch that repeats one of its producer's last 5 batches is not appended: the result holds
+   * that batch's offsets, no batches, and a `written` that settles with the original's.
    */
   append(records: Buffer, options: AppendOptions): LogAppendInfo {
     this.ensureWritable();
@@ -352,6 +405,14 @@ export class PartitionLog {
     const firstOffset = assignOffsets ? this.logEndOffsetValue : followerFirstOffset;
     const lastOffset = assignOffsets ? firstOffset + offsetCount - 1 : followerNextOffset - 1;
 
+    const producerAppend = this.producerStateManager.analyzeAppend(records, {
+      origin: assignOffsets ? (options.origin ?? 'client') : 'replication',
+      firstOffset: assignOffsets ? firstOffset : null,
+      appendTime: stampTime ? now : null,
+      now,
+    });
+    if (producerAppend.duplicate !== null) return this.duplicateAppendInfo(producerAppend.duplicate, stampTime);
+
     const segment = this.maybeRoll(records.length, firstOffset, lastOffset, maxTimestamp, batchCount, now);
 
     // Second pass: patch and plan. Nothing here can fail, so an append is all or nothing.
@@ -384,6 +445,7 @@ export class PartitionLog {
       nextOffset = batchLastOffset + 1;
       at += size;
     }
+    this.producerStateManager.commitAppend(producerAppend, segment);
     this.logEndOffsetValue = nextOffset;
 
     const written = new Promise<void>((resolve, reject) => {
@@ -406,6 +468,21 @@ export class PartitionLog {
     };
   }
 
+  /** What append() answers for a retried batch: the original's offsets (Kafka's maybeDuplicate). */
+  private duplicateAppendInfo(duplicate: BatchMetadata, logAppendTime: boolean): LogAppendInfo {
+    return {
+      firstOffset: duplicate.firstOffset,
+      lastOffset: duplicate.lastOffset,
+      maxTimestamp: duplicate.timestamp,
+      offsetOfMaxTimestamp: duplicate.lastOffset,
+      logAppendTime: logAppendTime ? duplicate.timestamp : NO_TIMESTAMP,
+      logStartOffset: this.logStartOffsetValue,
+      sizeInBytes: 0,
+      batches: [],
+      written: this.producerStateManager.duplicateWritten(duplicate),
+    };
+  }
+
   private ensureWritable(): void {
     if (this.failure !== null) throw this.failure;
     if (this.closing || this.closed) throw new KafkaStorageError(`Log ${this.directory} is closed`);
@@ -416,7 +493,9 @@ export class PartitionLog {
    * Kafka's roll rules (UnifiedLog.maybeRoll): the append would push the segment past
    * segment.bytes, the segment's first batch is older than segment.ms (minus its jitter), an
    * index could not take one entry per batch, or an offset would not fit the indexes' int32
-   * relative offsets. An empty segment never rolls.
+   * relative offsets. An empty segment never rolls. Only an append rolls, as in Kafka: a topic
+   * that receives nothing keeps its active segment until retention finds all of it expired
+   * (deleteOldSegments then rolls it itself).
    */
   private maybeRoll(size: number, firstOffset: number, lastOffset: number, maxTimestamp: number, batchCount: number, now: number): LogSegment {
     const segment = this.activeSegment;
@@ -439,6 +518,8 @@ export class PartitionLog {
     const segment = LogSegment.create(this.fileSystem, this.directory, baseOffset, this.configValue, now);
     this.segments.push(segment);
     if (previous.pendingWrites === 0) this.scheduleFinish(previous);
+    // Kafka snapshots the producer state at every roll; the file is written once the data below is.
+    this.producerStateManager.takeSnapshot(baseOffset, this.logStartOffsetValue);
     return segment;
   }
 
@@ -578,6 +659,7 @@ export class PartitionLog {
       append.reject(error);
     }
     this.logEndOffsetValue = this.writtenEndOffsetValue;
+    this.producerStateManager.onAppendsRolledBack(this.writtenEndOffsetValue);
     // Segments rolled for the rejected appends hold nothing and start past the log end.
     const dropped: LogSegment[] = [];
     while (this.segments.length > 1) {
@@ -621,6 +703,7 @@ export class PartitionLog {
     this.failure = error;
     logger.error(`Log ${this.directory} is offline`, cause);
     this.stopFlushTimer();
+    this.producerStateManager.onAppendsRolledBack(this.writtenEndOffsetValue);
     const pending = this.pendingWrites.splice(0);
     for (const append of pending) {
       append.segment.pendingWrites -= 1;
@@ -753,7 +836,17 @@ export class PartitionLog {
       let index = floorSegmentIndex(this.segments, fetchOffset);
       let segment: LogSegment | undefined = this.segments[index];
       while (segment !== undefined) {
-        const result = await segment.read(fetchOffset, maxBytes, upperOffset, minOneBatch);
+        let result: FetchDataInfo | null;
+        try {
+          result = await segment.read(fetchOffset, maxBytes, upperOffset, minOneBatch);
+        } catch (error) {
+          // Retention removed the segment and its files went while this read waited: the
+          // offset is now below the log start, which is what the reader should hear.
+          if (fetchOffset < this.logStartOffsetValue && !this.segments.includes(segment)) {
+            throw new OffsetOutOfRangeError(fetchOffset, this.logStartOffsetValue, this.logEndOffsetValue);
+          }
+          throw error;
+        }
         if (result !== null) return result;
         // Nothing at or after fetchOffset in this segment (a gap left by compaction): try the next.
         index = floorSegmentIndex(this.segments, segment.baseOffset) + 1;
@@ -845,6 +938,7 @@ export class PartitionLog {
       this.logEndOffsetValue = newEnd;
       this.writtenEndOffsetValue = newEnd;
       this.recoveryPointValue = Math.min(this.recoveryPointValue, newEnd);
+      await this.producerStateManager.truncateAndReload({ segments: this.segments, logStartOffset: this.logStartOffsetValue, logEndOffset: newEnd });
       return true;
     } catch (error) {
       throw this.markOffline(error);
@@ -863,6 +957,7 @@ export class PartitionLog {
       if (this.failure !== null) throw this.failure;
       await this.logStartOffsetCheckpoint.write(newOffset);
       await this.recoveryPointCheckpoint.write(newOffset);
+      await this.producerStateManager.truncateFullyAndStartAt(newOffset);
       const removed = this.segments.splice(0);
       for (let i = removed.length - 1; i >= 0; i--) await removed[i]!.delete();
       const segment = LogSegment.create(this.fileSystem, this.directory, newOffset, this.configValue, this.time());
@@ -881,41 +976,159 @@ export class PartitionLog {
   }
 
   /**
-   * Raises logStartOffset (DeleteRecords, retention), checkpoints it and deletes the segments
-   * wholly below it. The broker checks the bound it cares about (the high watermark); here it
-   * must not pass the written end.
+   * Raises logStartOffset (DeleteRecords) and checkpoints it (Kafka's
+   * maybeIncrementLogStartOffset): reads below it fail with OffsetOutOfRangeError at once, and
+   * the segments wholly below it go in the next deleteOldSegments. The broker checks the bound
+   * it cares about (the high watermark); here it must not pass the written end.
    */
   async maybeIncrementLogStartOffset(newLogStartOffset: number): Promise<boolean> {
+    if (this.failure !== null) throw this.failure;
+    if (this.closing || this.closed) throw new KafkaStorageError(`Log ${this.directory} is closed`);
     if (newLogStartOffset > this.writtenEndOffsetValue) {
       throw new OffsetOutOfRangeError(newLogStartOffset, this.logStartOffsetValue, this.writtenEndOffsetValue, 'New log start offset');
     }
     if (newLogStartOffset <= this.logStartOffsetValue) return false;
     this.logStartOffsetValue = newLogStartOffset;
+    logger.info(`Incremented the log start offset of ${this.directory} to ${newLogStartOffset}`);
     await this.logStartOffsetCheckpoint.write(newLogStartOffset);
-    await this.deleteSegmentsBefore(newLogStartOffset);
     return true;
   }
 
   /**
-   * Deletes the segments all of whose offsets are below `offset` (the next segment starts at or
-   * before it), never the active one, and raises logStartOffset to the first remaining segment
-   * when it was below. Returns how many were deleted. Retention decides which offset to pass.
+   * One retention pass (Kafka's UnifiedLog.deleteOldSegments; the rules are in retention.ts):
+   * segments below the log start offset always go; with cleanup.policy `delete`, also the
+   * oldest segments beyond retention.bytes and those older than retention.ms. Nothing at or
+   * above `highWatermark` (default: the written end) goes. When every segment goes, a new empty
+   * active segment is rolled first. Returns how many segments were removed.
+   * The broker calls this for logs whose cleanup.policy does not include `compact`; for
+   * compacted logs the log cleaner calls it after cleaning, as Kafka's LogCleaner does.
    */
-  async deleteSegmentsBefore(offset: number): Promise<number> {
-    const bound = Math.min(offset, this.writtenEndOffsetValue);
-    let count = 0;
-    while (count + 1 < this.segments.length && this.segments[count + 1]!.baseOffset <= bound) count += 1;
-    if (count === 0) return 0;
-    // A rolled segment may still be finishing; let it, before its files go.
-    await this.finishChain;
-    const doomed = this.segments.splice(0, count);
-    const first = this.segments[0]!;
-    if (this.logStartOffsetValue < first.baseOffset) {
-      this.logStartOffsetValue = first.baseOffset;
-      await this.logStartOffsetCheckpoint.write(first.baseOffset);
+  deleteOldSegments(options: { highWatermark?: number } = {}): Promise<number> {
+    const run = this.retentionChain.then(() => this.deleteOldSegmentsNow(options.highWatermark ?? Number.MAX_SAFE_INTEGER));
+    this.retentionChain = run.catch(noop);
+    return run;
+  }
+
+  private async deleteOldSegmentsNow(highWatermark: number): Promise<number> {
+    if (this.failure !== null || this.closing || this.closed || this.truncating) return 0;
+    const segments = this.segments.slice();
+    const logEndOffset = this.logEndOffsetValue;
+    const state = { logStartOffset: this.logStartOffsetValue, logEndOffset, highWatermark: Math.min(highWatermark, this.writtenEndOffsetValue) };
+    const plan = await planSegmentDeletion(segments, state, this.configValue, this.time());
+    if (plan.segments.length === 0 || this.failure !== null || this.closing || this.closed) return 0;
+    let doomed = plan.segments;
+    if (plan.rollFirst) {
+      if (this.logEndOffsetValue !== logEndOffset || this.activeSegment !== segments[segments.length - 1]) {
+        // Appended to while the plan was made: the active segment holds more than was judged.
+        doomed = doomed.slice(0, -1);
+      } else {
+        logger.info(`Rolling ${this.directory} at ${logEndOffset}: every segment, the active one too, is to be deleted`);
+        this.roll();
+      }
     }
-    for (const segment of doomed) await segment.delete();
-    return doomed.length;
+    // A rolled segment may still be finishing (fdatasync, index files); let it, before its files go.
+    await this.finishChain;
+    if (this.failure !== null || this.closing || this.closed) return 0;
+    // Take only what is still the front of the log (the cleaner may have replaced segments meanwhile).
+    let count = 0;
+    while (count < doomed.length && count + 1 < this.segments.length && this.segments[count] === doomed[count]) count += 1;
+    return this.removeSegments(count, plan.reasons[count - 1] ?? 'log-start-offset-breach');
+  }
+
+  /**
+   * Removes the `count` oldest segments (never all: the caller rolls first) from the log,
+   * raises logStartOffset to the first remaining one and checkpoints it, then renames their
+   * files to `.deleted` and schedules their removal after file.delete.delay.ms (Kafka's async
+   * delete). Reads already holding one of them finish on the renamed files.
+   * Crash: the checkpoint is written before the renames, and the loader deletes segments below
+   * the checkpointed start offset as well as `.deleted` files, so a crash at any point leaves
+   * the same log.
+   */
+  private async removeSegments(count: number, reason: SegmentDeletionReason): Promise<number> {
+    if (count <= 0) return 0;
+    const removed = this.segments.splice(0, count);
+    const first = this.segments[0]!;
+    if (first.baseOffset > this.logStartOffsetValue) this.logStartOffsetValue = first.baseOffset;
+    logger.info(
+      `Deleting ${removed.length} segment(s) of ${this.directory} (${reason}): offsets ${removed[0]!.baseOffset} to ${first.baseOffset - 1}, ` +
+        `${removed.reduce((total, segment) => total + segment.size, 0)} bytes; log start offset ${this.logStartOffsetValue}`,
+    );
+    try {
+      await this.logStartOffsetCheckpoint.write(this.logStartOffsetValue);
+      for (const segment of removed) await segment.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+    } catch (error) {
+      throw this.markOffline(error);
+    }
+    for (const segment of removed) this.scheduleSegmentDeletion(segment);
+    return removed.length;
+  }
+
+  private scheduleSegmentDeletion(segment: LogSegment): void {
+    const timer = setTimeout(() => {
+      this.pendingDeletions.delete(segment);
+      segment.delete().catch((error: unknown) => {
+        if (!this.closed) this.markOffline(error);
+      });
+    }, Math.min(this.configValue.fileDeleteDelayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.pendingDeletions.set(segment, timer);
+  }
+
+  /**
+   * Stops the scheduled deletions and closes those segments' files; the `.deleted` files stay
+   * until the next open, whose loader removes them (Kafka does the same).
+   */
+  private async abandonPendingDeletions(): Promise<void> {
+    for (const [segment, timer] of this.pendingDeletions) {
+      clearTimeout(timer);
+      await segment.close().catch(noop);
+    }
+    this.pendingDeletions.clear();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compaction (the log cleaner, cleaner/)
+
+  /** A new segment whose files carry the `.cleaned` suffix, for the log cleaner to fill (Kafka's createNewCleanedSegment). */
+  createCleanedSegment(baseOffset: number): LogSegment {
+    return LogSegment.create(this.fileSystem, this.directory, baseOffset, this.configValue, this.time(), CLEANED_FILE_SUFFIX);
+  }
+
+  /**
+   * Swaps `cleaned` (made by createCleanedSegment, written and finished by the log cleaner) in
+   * for `oldSegments`, which must be consecutive and not include the active segment (Kafka's
+   * LocalLog.replaceSegments). It runs between retention passes, so the two never change the
+   * segment list at once. Steps, each ending with a directory sync, so that a crash anywhere is
+   * completed or undone when the log is next opened (cleaner/swap-recovery.ts):
+   *   1. the cleaned files are renamed `.cleaned` -> `.swap`;
+   *   2. the segment list takes `cleaned` in place of the old segments (reads holding an old
+   *      segment finish on it: its descriptor stays open);
+   *   3. the old segments' files are renamed to `.deleted` and removed after file.delete.delay.ms;
+   *   4. the `.swap` files take their final names.
+   * Resolves to false, having changed nothing, when the log changed under the cleaner: closed,
+   * offline, being truncated, or the old segments are no longer where they were. A truncation
+   * must stop the cleaner first (LogCleaner.abortAndPauseCleaning), as in Kafka.
+   */
+  replaceSegments(oldSegments: readonly LogSegment[], cleaned: LogSegment): Promise<boolean> {
+    const run = this.retentionChain.then(async () => {
+      if (this.failure !== null || this.closing || this.closed || this.truncating || oldSegments.length === 0) return false;
+      const first = this.segments.indexOf(oldSegments[0]!);
+      if (first < 0 || first + oldSegments.length >= this.segments.length) return false;
+      for (let i = 1; i < oldSegments.length; i++) if (this.segments[first + i] !== oldSegments[i]) return false;
+      try {
+        await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
+        cleaned.nextSegmentBaseOffset = this.segments[first + oldSegments.length]!.baseOffset;
+        this.segments.splice(first, oldSegments.length, cleaned);
+        for (const segment of oldSegments) await segment.changeFileSuffixes('', DELETED_FILE_SUFFIX);
+        await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '');
+      } catch (error) {
+        throw this.markOffline(error);
+      }
+      for (const segment of oldSegments) this.scheduleSegmentDeletion(segment);
+      return true;
+    });
+    this.retentionChain = run.catch(noop);
+    return run;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -931,6 +1144,8 @@ export class PartitionLog {
     if (this.closing || this.closed) return;
     this.closing = true;
     this.stopFlushTimer();
+    await this.retentionChain;
+    await this.abandonPendingDeletions();
     await this.waitForWritten(this.logEndOffsetValue);
     await this.settleFlushes();
     if (this.failure === null) {
@@ -943,6 +1158,9 @@ export class PartitionLog {
         await this.recoveryPointCheckpoint.write(this.logEndOffsetValue);
         await this.logStartOffsetCheckpoint.write(this.logStartOffsetValue);
         this.recoveryPointValue = this.logEndOffsetValue;
+        // The next open loads this instead of replaying; a failure leaves the shutdown unclean.
+        await this.producerStateManager.takeSnapshot(this.logEndOffsetValue, this.logStartOffsetValue);
+        await this.producerStateManager.flush();
         await this.writeCleanShutdownMarker();
       } catch (error) {
         this.markOffline(error);
@@ -966,6 +1184,8 @@ export class PartitionLog {
   async delete(): Promise<void> {
     this.closing = true;
     this.stopFlushTimer();
+    await this.retentionChain;
+    await this.abandonPendingDeletions();
     await this.waitForWritten(this.logEndOffsetValue);
     await this.settleFlushes();
     for (const segment of this.segments) await segment.close().catch(noop);

@@ -125,7 +125,8 @@ const recordsDir = join(referenceDir, 'records');
 
 test('coordinator record schemas match Kafka record definitions', { skip: !existsSync(recordsDir) && `no ${recordsDir}` }, async () => {
   const { offsetCommitKey, offsetCommitValue, groupMetadataKey, groupMetadataValue } = await import('../../src/coordinator/group/group-records.js');
-  for (const schema of [offsetCommitKey, offsetCommitValue, groupMetadataKey, groupMetadataValue]) {
+  const { transactionLogKey, transactionLogValue } = await import('../../src/coordinator/txn/transaction-records.js');
+  for (const schema of [offsetCommitKey, offsetCommitValue, groupMetadataKey, groupMetadataValue, transactionLogKey, transactionLogValue]) {
     const text = readFileSync(join(recordsDir, `${schema.spec.name}.json`), 'utf8');
     const kafka = JSON.parse(text.split('\n').filter((line) => !line.trim().startsWith('//')).join('\n')) as KafkaMessage;
     assert.equal(schema.spec.validVersions, kafka.validVersions, `${schema.spec.name} versions`);

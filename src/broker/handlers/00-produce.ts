@@ -6,8 +6,12 @@
  * rule needs it (DESIGN.md §3). acks=0 gets no response, and a failed acks=0 produce closes
  * the connection, Kafka's only way to tell such a producer. acks=all on this single-replica
  * partition completes once the batch is written; min.insync.replicas larger than the
- * in-sync replicas answers NOT_ENOUGH_REPLICAS. Leaves out for now: transactional and
- * idempotent-producer rules (sequence checks), which come with InitProducerId.
+ * in-sync replicas answers NOT_ENOUGH_REPLICAS. Idempotent and transactional producers
+ * (NOTES.md §5.2): the log checks epochs and sequences per partition, synchronously, so
+ * pipelined requests see each other; each partition has its own outcome
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE), and a retried batch
+ * answers NONE with the offsets of its first append. Leaves out: checking that a transactional
+ * produce belongs to an ongoing transaction (KIP-890), and transactional-id ACLs.
  */
 import { KafkaError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

@@ -5,7 +5,9 @@
  * v13+ name topics by id. Per partition: whole batches from the fetch offset, up to
  * partition_max_bytes and the response-wide max_bytes, at least one whole batch for the first
  * partition with data (KIP-74), never past the high watermark (read_uncommitted) or the last
- * stable offset (read_committed). Fewer than min_bytes waits in purgatory up to max_wait_ms.
+ * stable offset (read_committed, with the aborted transactions overlapping what was read, from
+ * the segments' .txnindex). Fewer than min_bytes waits in purgatory up to max_wait_ms (for
+ * read_committed, until enough bytes are stable).
  * Leaves out: follower fetches (replication) and rack-aware preferred read replicas.
  */
 import { KafkaError } from '../../errors.js';
@@ -125,6 +127,7 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17 }, async (
       alreadyAvailableBytes: result.totalBytes,
       minBytes: request.minBytes,
       maxWaitMs: request.maxWaitMs,
+      isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
       isClosed: () => context.connection.closed,
     });
     result = await readAll(targets, request, context);

@@ -104,10 +104,14 @@ export class ClassicGroup {
   readonly staticMembers = new Map<string, string>();
   /** Member ids handed out with MEMBER_ID_REQUIRED and not yet used (KIP-394). */
   readonly pendingMembers = new Set<string>();
+  /** Members answered JoinGroup in this generation that have not sent SyncGroup yet. */
+  readonly pendingSyncMembers = new Set<string>();
   /** "topic\0partition" -> committed offset. */
   readonly offsets = new Map<string, CommittedOffset & { topic: string; partition: number }>();
   /** A member joined during the current initial delay, so the delay is extended. */
   newMemberAdded = false;
+  /** See computeSubscribedTopics; set when a generation starts or the group is loaded. */
+  subscribedTopics: Set<string> | null = null;
 
   constructor(
     readonly groupId: string,
@@ -139,6 +143,7 @@ export class ClassicGroup {
     const member = this.members.get(memberId);
     if (!member) return undefined;
     this.members.delete(memberId);
+    this.pendingSyncMembers.delete(memberId);
     if (member.groupInstanceId !== null && this.staticMembers.get(member.groupInstanceId) === memberId) {
       this.staticMembers.delete(member.groupInstanceId);
     }
@@ -154,6 +159,7 @@ export class ClassicGroup {
     this.members.set(newMemberId, member);
     this.staticMembers.set(groupInstanceId, newMemberId);
     if (this.leaderId === oldMemberId) this.leaderId = newMemberId;
+    if (this.pendingSyncMembers.delete(oldMemberId)) this.pendingSyncMembers.add(newMemberId);
     return member;
   }
 
@@ -213,9 +219,16 @@ export class ClassicGroup {
     return max;
   }
 
-  /** Topics the group's members subscribe to, when its protocol is the consumer protocol. */
-  subscribedTopics(decode: (metadata: Buffer) => string[] | null): Set<string> | null {
-    if (this.protocolType !== 'consumer' || this.protocolName === null || this.members.size === 0) return null;
+  /**
+   * Topics the members of this generation subscribe to, when the protocol type is "consumer";
+   * null when unknown (another protocol type, or a subscription that cannot be read). Kafka
+   * computes it when a generation starts (initNextGeneration) and when the group is loaded, so
+   * members joining a rebalance do not change it.
+   */
+  computeSubscribedTopics(decode: (metadata: Buffer) => string[] | null): Set<string> | null {
+    if (this.protocolType !== 'consumer') return null;
+    if (this.members.size === 0) return new Set();
+    if (this.protocolName === null) return null;
     const topics = new Set<string>();
     for (const member of this.members.values()) {
       const subscribed = decode(member.metadataFor(this.protocolName));
@@ -223,6 +236,11 @@ export class ClassicGroup {
       for (const topic of subscribed) topics.add(topic);
     }
     return topics;
+  }
+
+  /** Kafka's isSubscribedToTopic: a consumer group whose subscriptions are unknown counts as subscribed. */
+  isSubscribedToTopic(topic: string): boolean {
+    return this.subscribedTopics !== null ? this.subscribedTopics.has(topic) : this.protocolType === 'consumer';
   }
 }
 

@@ -6,13 +6,15 @@
  * `replayOffset`, whether the record was just written or is being loaded.
  *
  * Timers (session timeouts, the rebalance timeout, the initial rebalance delay, KIP-394 pending
- * members, offset expiry) run on an injected Scheduler, so the unit tests drive time.
+ * members, members that never send SyncGroup, offset expiry) run on an injected Scheduler, so the
+ * unit tests drive time (test/coordinator/).
  *
  * Follows Kafka's classic group rules (NOTES.md §4; KIP-394 member ids, KIP-345 static
  * membership, KIP-211 offset retention); the error codes are Kafka's per state.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { KafkaError } from '../../errors.js';
 import { Reader } from '../../protocol/reader.js';
 import type { Scheduler } from '../scheduler.js';
 import { recordKeyVersion } from '../record-codec.js';
@@ -47,7 +49,21 @@ export interface CoordinatorRecord {
 
 /** Where the coordinator's records go: the group's partition of `__consumer_offsets`. */
 export interface CoordinatorRecordLog {
-  append(partition: number, records: readonly CoordinatorRecord[]): Promise<void>;
+  /** With `transaction`, the records go in one transactional batch of that producer (TxnOffsetCommit). */
+  append(partition: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<void>;
+}
+
+/** TxnOffsetCommit (key 28): offsets a transactional producer commits for a group (KIP-98, KIP-447). */
+export interface TxnOffsetCommitRequest {
+  readonly groupId: string;
+  readonly transactionalId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** v3+; before that -1 / '' / null, which skip the member checks. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: OffsetCommitRequest['topics'];
 }
 
 export interface GroupCoordinatorConfig {
@@ -136,6 +152,26 @@ export interface GroupDescription {
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
 const EMPTY = Buffer.alloc(0);
 
+/** Kafka's GroupMetadataManager.storeOffsets: what a failed offsets write means to the client. */
+function transactionalAppendError(error: unknown): ErrorCode {
+  const code = error instanceof KafkaError ? error.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return code;
+  }
+}
+
 /** Java's String.hashCode over UTF-16 code units, as Kafka uses to place a group. */
 export function javaStringHashCode(value: string): number {
   let hash = 0;
@@ -148,6 +184,11 @@ export class GroupCoordinator {
   private loaded = false;
   /** Groups whose join phase is in its initial delay (waits the whole delay). */
   private readonly initialDelays = new Set<string>();
+  /**
+   * TxnOffsetCommit offsets waiting for their transaction's marker: group → producer id →
+   * partition. Visible to OffsetFetch only once a COMMIT marker reaches the group's partition.
+   */
+  private readonly pendingTransactionalOffsets = new Map<string, Map<number, Map<string, CommittedOffset & { topic: string; partition: number }>>>();
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -175,10 +216,12 @@ export class GroupCoordinator {
   // Loading
 
   /** Applies one record read back from `__consumer_offsets` (at start-up, in log order). */
-  loadRecord(record: CoordinatorRecord): void {
+  loadRecord(record: CoordinatorRecord, transactionalProducerId = -1): void {
     const keyVersion = recordKeyVersion(record.key);
     if (keyVersion === 0 || keyVersion === 1) {
-      this.replayOffset(record);
+      // An offset in a transactional batch stays pending until its marker (completeTransaction).
+      if (transactionalProducerId >= 0) this.replayTransactionalOffset(transactionalProducerId, record);
+      else this.replayOffset(record);
       return;
     }
     if (keyVersion !== GROUP_METADATA_KEY_VERSION) return; // newer record types (KIP-848) are not ours
@@ -213,6 +256,7 @@ export class GroupCoordinator {
     }
     group.leaderId = message.leader;
     group.state = group.members.size > 0 ? 'Stable' : 'Empty';
+    group.subscribedTopics = group.computeSubscribedTopics(subscribedTopicsOf);
   }
 
   /** Called once every partition has been replayed: members get fresh session timers. */
@@ -360,12 +404,9 @@ export class GroupCoordinator {
       this.scheduler.cancel(`pending:${group.groupId}:${request.memberId}`);
       return this.addMemberAndRebalance(group, request.memberId, request);
     }
-    const staticId = group.staticMemberId(request.groupInstanceId);
-    if (staticId !== undefined && staticId !== request.memberId) {
-      return Promise.resolve(this.joinError(ErrorCode.FENCED_INSTANCE_ID, request.memberId));
-    }
-    const member = group.members.get(request.memberId);
-    if (!member) return Promise.resolve(this.joinError(ErrorCode.UNKNOWN_MEMBER_ID, request.memberId));
+    const memberError = this.validateMember(group, request);
+    if (memberError !== ErrorCode.NONE) return Promise.resolve(this.joinError(memberError, request.memberId));
+    const member = group.members.get(request.memberId)!;
     switch (group.state) {
       case 'PreparingRebalance':
         return this.updateMemberAndRebalance(group, member, request);
@@ -422,13 +463,16 @@ export class GroupCoordinator {
     member.isNew = true;
     const joined = this.awaitJoin(member);
     group.addMember(member);
-    // A member joining during the initial delay extends it (up to the rebalance timeout).
-    if (group.is('PreparingRebalance') && group.generationId === 0) group.newMemberAdded = true;
+    // A member joining during the initial delay extends it (up to the rebalance timeout); Kafka 4
+    // does so whenever the rebalance started from Empty, whatever the generation.
+    if (group.is('PreparingRebalance') && this.initialDelays.has(group.groupId)) group.newMemberAdded = true;
     // A new member that never completes the join must not hold the group forever.
     this.scheduler.schedule(this.heartbeatKey(group, member), Math.max(NEW_MEMBER_JOIN_TIMEOUT_MS, member.rebalanceTimeoutMs), () =>
       this.onMemberFailure(group.groupId, member.memberId, 'new member did not complete its join'),
     );
-    this.maybePrepareRebalance(group);
+    // The member may be the last one the join phase waited for (a KIP-394 pending member).
+    if (group.is('PreparingRebalance')) this.maybeCompleteJoin(group);
+    else this.maybePrepareRebalance(group);
     return joined;
   }
 
@@ -448,6 +492,7 @@ export class GroupCoordinator {
   private async rejoinStaticMember(group: ClassicGroup, oldMemberId: string, newMemberId: string, request: JoinGroupRequest): Promise<JoinResult> {
     const member = group.members.get(oldMemberId)!;
     const previousProtocols = member.protocols;
+    const currentLeader = group.leaderId;
     member.awaitingJoin?.(this.joinError(ErrorCode.FENCED_INSTANCE_ID, oldMemberId));
     member.awaitingJoin = null;
     member.awaitingSync?.(this.syncError(ErrorCode.FENCED_INSTANCE_ID));
@@ -471,7 +516,10 @@ export class GroupCoordinator {
         return this.joinError(ErrorCode.UNKNOWN_SERVER_ERROR, '');
       }
       this.scheduleHeartbeatExpiry(group, member);
-      return this.currentJoinResult(group, member, group.isLeader(newMemberId) && request.apiVersion >= 9);
+      if (request.apiVersion >= 9) return this.currentJoinResult(group, member, group.isLeader(newMemberId));
+      // Before v9 (KIP-814) a rejoining leader would compute an assignment the Stable group then
+      // ignores; Kafka answers the old leader id and no members so that it does not.
+      return { ...this.currentJoinResult(group, member, false), leader: currentLeader ?? '', members: [] };
     }
     return this.updateMemberAndRebalance(group, member, request);
   }
@@ -482,6 +530,8 @@ export class GroupCoordinator {
 
   private prepareRebalance(group: ClassicGroup): void {
     if (group.is('CompletingRebalance')) this.resetAssignments(group, ErrorCode.REBALANCE_IN_PROGRESS);
+    group.pendingSyncMembers.clear();
+    this.scheduler.cancel(this.syncKey(group));
     const initial = group.is('Empty');
     group.transitionTo('PreparingRebalance', this.scheduler.now());
     const joinKey = `join:${group.groupId}`;
@@ -524,21 +574,31 @@ export class GroupCoordinator {
       this.scheduler.cancel(this.heartbeatKey(group, member));
       group.removeMember(member.memberId);
     }
-    // The leader must be a member that rejoined.
-    if (group.leaderId !== null && group.members.get(group.leaderId)?.awaitingJoin === null) {
+    // The leader must be a member that rejoined. When only static members are left and none of
+    // them rejoined, Kafka waits another rebalance timeout (maybeElectNewJoinedLeader) rather than
+    // start a generation nobody is told about; session timeouts remove silent members meanwhile.
+    const leader = group.leaderId === null ? undefined : group.members.get(group.leaderId);
+    if (group.members.size > 0 && (leader === undefined || leader.awaitingJoin === null)) {
       const joined = [...group.members.values()].find((member) => member.awaitingJoin !== null);
-      if (joined) group.leaderId = joined.memberId;
+      if (!joined) {
+        this.scheduler.schedule(`join:${group.groupId}`, group.maxRebalanceTimeoutMs(), () => this.completeJoin(group));
+        return;
+      }
+      group.leaderId = joined.memberId;
     }
     group.generationId++;
     const now = this.scheduler.now();
+    group.pendingSyncMembers.clear();
     if (group.members.size === 0) {
       group.protocolName = null;
       group.leaderId = null;
+      group.subscribedTopics = group.computeSubscribedTopics(subscribedTopicsOf);
       group.transitionTo('Empty', now);
       this.appendFor(group.groupId, [this.groupRecord(group)]).catch(() => undefined);
       return;
     }
     group.protocolName = group.selectProtocol();
+    group.subscribedTopics = group.computeSubscribedTopics(subscribedTopicsOf);
     group.transitionTo('CompletingRebalance', now);
     for (const member of group.members.values()) {
       const resolve = member.awaitingJoin;
@@ -548,6 +608,33 @@ export class GroupCoordinator {
       resolve(this.currentJoinResult(group, member, false));
       this.scheduleHeartbeatExpiry(group, member);
     }
+    // Every member must send SyncGroup within the rebalance timeout, or it is removed.
+    for (const memberId of group.members.keys()) group.pendingSyncMembers.add(memberId);
+    const generationId = group.generationId;
+    this.scheduler.schedule(this.syncKey(group), group.maxRebalanceTimeoutMs(), () => this.expirePendingSync(group.groupId, generationId));
+  }
+
+  private syncKey(group: ClassicGroup): string {
+    return `sync:${group.groupId}`;
+  }
+
+  /** Kafka's expirePendingSync: members that never sent SyncGroup leave, and the group rebalances. */
+  private expirePendingSync(groupId: string, generationId: number): void {
+    const group = this.groups.get(groupId);
+    if (!group || group.generationId !== generationId || group.pendingSyncMembers.size === 0) return;
+    if (!group.is('CompletingRebalance') && !group.is('Stable')) return;
+    for (const memberId of [...group.pendingSyncMembers]) {
+      const member = group.members.get(memberId);
+      if (member) this.scheduler.cancel(this.heartbeatKey(group, member));
+      group.pendingSyncMembers.delete(memberId);
+      group.removeMember(memberId);
+    }
+    this.prepareRebalance(group);
+  }
+
+  private removePendingSyncMember(group: ClassicGroup, memberId: string): void {
+    group.pendingSyncMembers.delete(memberId);
+    if (group.pendingSyncMembers.size === 0) this.scheduler.cancel(this.syncKey(group));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -575,6 +662,7 @@ export class GroupCoordinator {
       case 'PreparingRebalance':
         return this.syncError(ErrorCode.REBALANCE_IN_PROGRESS);
       case 'Stable':
+        this.removePendingSyncMember(group, member.memberId);
         this.scheduleHeartbeatExpiry(group, member);
         return { errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment };
       case 'CompletingRebalance':
@@ -586,6 +674,7 @@ export class GroupCoordinator {
     const synced = new Promise<SyncResult>((resolve) => {
       member.awaitingSync = resolve;
     });
+    this.removePendingSyncMember(group, member.memberId);
     this.scheduleHeartbeatExpiry(group, member);
     if (group.isLeader(member.memberId)) {
       const generation = group.generationId;
@@ -625,14 +714,20 @@ export class GroupCoordinator {
       member.assignment = EMPTY;
       const resolve = member.awaitingSync;
       member.awaitingSync = null;
-      resolve?.(this.syncError(errorCode));
+      if (!resolve) continue;
+      resolve(this.syncError(errorCode));
+      // Its session may have lapsed while it waited (see onMemberFailure): it starts a new one.
+      this.scheduleHeartbeatExpiry(group, member);
     }
   }
 
   /** Static-membership fencing and membership, in Kafka's order. */
   private validateMember(group: ClassicGroup, identity: MemberIdentity): ErrorCode {
-    const staticId = group.staticMemberId(identity.groupInstanceId);
-    if (identity.groupInstanceId !== null && staticId !== undefined && staticId !== identity.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    if (identity.groupInstanceId !== null) {
+      const staticId = group.staticMemberId(identity.groupInstanceId);
+      if (staticId === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (staticId !== identity.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
     if (!group.members.has(identity.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
     return ErrorCode.NONE;
   }
@@ -685,6 +780,9 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     const member = group?.members.get(memberId);
     if (!group || !member) return;
+    // Kafka's hasSatisfiedHeartbeat: a member whose JoinGroup or SyncGroup is parked is alive (it
+    // cannot heartbeat meanwhile); it gets a fresh session when answered. New members are not.
+    if (!member.isNew && (member.awaitingJoin !== null || member.awaitingSync !== null)) return;
     this.removeMemberAndUpdateGroup(group, member);
   }
 
@@ -765,10 +863,11 @@ export class GroupCoordinator {
   private validateOffsetCommit(group: ClassicGroup, request: OffsetCommitRequest): ErrorCode {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (request.generationId < 0 && group.is('Empty')) return ErrorCode.NONE;
-    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    // Kafka's order (ClassicGroup.validateOffsetCommit): the member and its generation first.
     const memberError = this.validateMember(group, request);
     if (memberError !== ErrorCode.NONE) return memberError;
     if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     this.scheduleHeartbeatExpiry(group, group.members.get(request.memberId)!);
     return ErrorCode.NONE;
   }
@@ -777,10 +876,15 @@ export class GroupCoordinator {
   fetchOffsets(
     groupId: string,
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
+    /** OffsetFetch v7+ require_stable: partitions with pending transactional offsets answer UNSTABLE_OFFSET_COMMIT. */
+    requireStable = false,
   ): { errorCode: ErrorCode; topics: { name: string; partitions: FetchedOffset[] }[] } {
     if (!this.loaded) return { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, topics: [] };
     const group = this.groups.get(groupId);
     const lookup = (topic: string, partitionIndex: number): FetchedOffset => {
+      if (requireStable && this.hasPendingTransactionalOffset(groupId, topic, partitionIndex)) {
+        return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const committed = group?.offsets.get(offsetKey(topic, partitionIndex));
       return committed
         ? { partitionIndex, committedOffset: committed.offset, committedLeaderEpoch: committed.leaderEpoch, metadata: committed.metadata, errorCode: ErrorCode.NONE }
@@ -812,12 +916,11 @@ export class GroupCoordinator {
     if (group.protocolType !== null && group.protocolType !== 'consumer' && !group.is('Empty')) {
       return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
     }
-    const subscribed = group.is('Empty') ? new Set<string>() : (group.subscribedTopics(subscribedTopicsOf) ?? new Set<string>());
     const records: CoordinatorRecord[] = [];
     const result = topics.map((topic) => ({
       name: topic.name,
       partitions: topic.partitions.map((partitionIndex) => {
-        if (subscribed.has(topic.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (!group.is('Empty') && group.isSubscribedToTopic(topic.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         if (group.offsets.has(offsetKey(topic.name, partitionIndex))) records.push(this.offsetRecord(groupId, topic.name, partitionIndex, null));
         return { partitionIndex, errorCode: ErrorCode.NONE };
       }),
@@ -827,6 +930,111 @@ export class GroupCoordinator {
       for (const record of records) this.replayOffset(record);
     }
     return { errorCode: ErrorCode.NONE, topics: result };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transactional offsets (TxnOffsetCommit; Kafka's GroupMetadata pendingTransactionalOffsetCommits)
+
+  /**
+   * Writes the offsets as a transactional batch of the producer to the group's partition; they
+   * stay pending until the transaction's marker reaches that partition (completeTransaction).
+   * A group not known here is created (Empty), as Kafka does; v3+ requests naming a member are
+   * checked against the group's generation and members (KIP-447).
+   */
+  async commitTransactionalOffsets(request: TxnOffsetCommitRequest): Promise<{ name: string; partitions: PartitionError[] }[]> {
+    const fail = (errorCode: ErrorCode) =>
+      request.topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    if (!this.loaded) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    if (request.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    const group = this.getOrCreateGroup(request.groupId);
+    if (group.is('Dead')) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (request.generationId >= 0 || request.memberId !== '' || request.groupInstanceId !== null) {
+      const memberError = this.validateMember(group, request);
+      if (memberError !== ErrorCode.NONE) return fail(memberError);
+      if (request.generationId !== group.generationId) return fail(ErrorCode.ILLEGAL_GENERATION);
+    }
+    const now = this.scheduler.now();
+    const records: CoordinatorRecord[] = [];
+    const pending = new Map<string, CommittedOffset & { topic: string; partition: number }>();
+    const response = request.topics.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitions.map((partition) => {
+        const metadata = partition.committedMetadata ?? '';
+        let errorCode = ErrorCode.NONE;
+        if (!this.partitionExists(topic.name, partition.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else {
+          const offset = { offset: partition.committedOffset, leaderEpoch: partition.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
+          records.push(this.offsetRecord(request.groupId, topic.name, partition.partitionIndex, offset));
+          pending.set(offsetKey(topic.name, partition.partitionIndex), { ...offset, topic: topic.name, partition: partition.partitionIndex });
+        }
+        return { partitionIndex: partition.partitionIndex, errorCode };
+      }),
+    }));
+    if (records.length === 0) return response;
+    // Pending before the write (Kafka's prepareTxnOffsetCommit): a marker that overtakes the
+    // answer still finds them.
+    const producerOffsets = this.pendingOffsetsOf(request.groupId, request.producerId);
+    for (const [slot, offset] of pending) producerOffsets.set(slot, offset);
+    try {
+      await this.log.append(this.partitionFor(request.groupId), records, { producerId: request.producerId, producerEpoch: request.producerEpoch });
+    } catch (error) {
+      for (const [slot, offset] of pending) {
+        const current = this.pendingTransactionalOffsets.get(request.groupId)?.get(request.producerId);
+        if (current?.get(slot) === offset) current.delete(slot);
+      }
+      this.dropEmptyPending(request.groupId, request.producerId);
+      return fail(transactionalAppendError(error));
+    }
+    return response;
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId` reached `__consumer_offsets` partition
+   * `partition` (written now, or read back while loading): the producer's pending offsets of the
+   * groups in that partition become committed offsets, or are dropped.
+   */
+  completeTransaction(partition: number, producerId: number, commit: boolean): void {
+    for (const [groupId, byProducer] of this.pendingTransactionalOffsets) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      const offsets = byProducer.get(producerId);
+      if (!offsets) continue;
+      byProducer.delete(producerId);
+      this.dropEmptyPending(groupId, producerId);
+      if (!commit) continue;
+      const group = this.getOrCreateGroup(groupId);
+      for (const [slot, offset] of offsets) group.offsets.set(slot, offset);
+    }
+  }
+
+  /** Whether an open transaction holds an offset for this partition of the group. */
+  hasPendingTransactionalOffset(groupId: string, topic: string, partition: number): boolean {
+    const slot = offsetKey(topic, partition);
+    for (const offsets of this.pendingTransactionalOffsets.get(groupId)?.values() ?? []) if (offsets.has(slot)) return true;
+    return false;
+  }
+
+  private pendingOffsetsOf(groupId: string, producerId: number): Map<string, CommittedOffset & { topic: string; partition: number }> {
+    let byProducer = this.pendingTransactionalOffsets.get(groupId);
+    if (!byProducer) this.pendingTransactionalOffsets.set(groupId, (byProducer = new Map()));
+    let offsets = byProducer.get(producerId);
+    if (!offsets) byProducer.set(producerId, (offsets = new Map()));
+    return offsets;
+  }
+
+  private dropEmptyPending(groupId: string, producerId: number): void {
+    const byProducer = this.pendingTransactionalOffsets.get(groupId);
+    if (!byProducer) return;
+    if (byProducer.get(producerId)?.size === 0) byProducer.delete(producerId);
+    if (byProducer.size === 0) this.pendingTransactionalOffsets.delete(groupId);
+  }
+
+  private replayTransactionalOffset(producerId: number, record: CoordinatorRecord): void {
+    const key = offsetCommitKey.decodeBody(new Reader(record.key, 2), recordKeyVersion(record.key));
+    if (record.value === null) return;
+    const { message } = offsetCommitValue.decode(record.value);
+    this.getOrCreateGroup(key.group);
+    this.pendingOffsetsOf(key.group, producerId).set(offsetKey(key.topic, key.partition), { ...message, topic: key.topic, partition: key.partition });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -850,14 +1058,14 @@ export class GroupCoordinator {
     }
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
-    // Kafka shows subscriptions and assignments only once the group is Stable.
+    // Kafka shows the protocol, subscriptions and assignments only once the group is Stable.
     const stable = group.is('Stable') && group.protocolName !== null;
     return {
       errorCode: ErrorCode.NONE,
       groupId,
       groupState: group.state,
       protocolType: group.protocolType ?? '',
-      protocolData: group.protocolName ?? '',
+      protocolData: stable ? group.protocolName! : '',
       members: [...group.members.values()].map((member) => ({
         memberId: member.memberId,
         groupInstanceId: member.groupInstanceId,
@@ -911,20 +1119,21 @@ export class GroupCoordinator {
     const now = this.scheduler.now();
     let expired = 0;
     for (const group of [...this.groups.values()]) {
-      if (group.is('Dead') || group.is('PreparingRebalance') || group.is('CompletingRebalance')) continue;
-      const subscribed = group.is('Stable') ? group.subscribedTopics(subscribedTopicsOf) : null;
-      if (group.is('Stable') && subscribed === null) continue;
+      // Kafka's offsetExpirationCondition: which groups may lose offsets, counted from when.
+      let base: (offset: CommittedOffset) => number;
+      if (group.is('Dead')) continue;
+      else if (group.protocolType === null) base = (offset) => offset.commitTimestamp;
+      else if (group.is('Empty')) base = (offset) => Math.max(group.stateTimestamp, offset.commitTimestamp);
+      else if (group.is('Stable') && group.protocolType === 'consumer' && group.subscribedTopics !== null) base = (offset) => offset.commitTimestamp;
+      else continue;
       const records: CoordinatorRecord[] = [];
       for (const offset of group.offsets.values()) {
-        let due = offset.expireTimestamp >= 0 && now >= offset.expireTimestamp;
-        if (!due && group.is('Empty')) {
-          const base = group.protocolType !== null ? Math.max(group.stateTimestamp, offset.commitTimestamp) : offset.commitTimestamp;
-          due = now - base >= this.config.offsetsRetentionMs;
-        }
-        if (!due && subscribed !== null && !subscribed.has(offset.topic)) due = now - offset.commitTimestamp >= this.config.offsetsRetentionMs;
+        if (!group.is('Empty') && group.isSubscribedToTopic(offset.topic)) continue;
+        // An explicit expire timestamp (v2-4 retention_time_ms) replaces the broker's retention.
+        const due = offset.expireTimestamp >= 0 ? now >= offset.expireTimestamp : now - base(offset) >= this.config.offsetsRetentionMs;
         if (due) records.push(this.offsetRecord(group.groupId, offset.topic, offset.partition, null));
       }
-      const deleteGroup = group.is('Empty') && records.length === group.offsets.size;
+      const deleteGroup = group.is('Empty') && records.length === group.offsets.size && !this.pendingTransactionalOffsets.has(group.groupId);
       if (deleteGroup) records.push(this.groupTombstone(group.groupId));
       if (records.length === 0) continue;
       await this.appendFor(group.groupId, records);

@@ -20,6 +20,7 @@ import {
   CONTROL_FLAG_MASK,
   CURRENT_MAGIC,
   CompressionType,
+  DELETE_HORIZON_FLAG_MASK,
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   MAGIC_OFFSET,
@@ -82,6 +83,12 @@ export interface RecordBatchOptions {
    * compaction (no records, lastOffsetDelta kept) or records with a gap at the end.
    */
   lastOffsetDelta?: number;
+  /**
+   * KIP-534: when the log cleaner may drop this batch's tombstones (and transaction markers).
+   * Sets attributes bit 6 and becomes the baseTimestamp; record timestamps are kept as deltas
+   * from it (Kafka's MemoryRecordsBuilder with deleteHorizonMs).
+   */
+  deleteHorizonMs?: number;
 }
 
 interface EncodedRecord {
@@ -166,7 +173,7 @@ function prepare(options: RecordBatchOptions): PreparedBatch {
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     const timestamp = input.timestamp ?? now;
-    if (i === 0) baseTimestamp = timestamp;
+    if (i === 0) baseTimestamp = options.deleteHorizonMs ?? timestamp;
     if (i === 0 || timestamp > maxTimestamp) maxTimestamp = timestamp;
     const offsetDelta = input.offsetDelta ?? i;
     checkInt32('offsetDelta', offsetDelta);
@@ -247,6 +254,7 @@ function writeHeader(batch: Buffer, options: RecordBatchOptions, prepared: Prepa
   if (options.timestampType === TimestampType.LOG_APPEND_TIME) attributes |= TIMESTAMP_TYPE_MASK;
   if (options.isTransactional) attributes |= TRANSACTIONAL_FLAG_MASK;
   if (options.isControl) attributes |= CONTROL_FLAG_MASK;
+  if (options.deleteHorizonMs !== undefined) attributes |= DELETE_HORIZON_FLAG_MASK;
   const producerEpoch = options.producerEpoch ?? NO_PRODUCER_EPOCH;
   const baseSequence = options.baseSequence ?? NO_SEQUENCE;
   const partitionLeaderEpoch = options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH;
