@@ -10,6 +10,7 @@ import { brokerUsage, runBroker } from './commands/broker.js';
 import { groupsUsage, runGroups } from './commands/groups.js';
 import { configsUsage, runConfigs } from './commands/configs.js';
 import { runTopics, topicsUsage } from './commands/topics.js';
+import { runTransactions, transactionsUsage } from './commands/transactions.js';
 
 const log = new Logger('tidelog');
 
@@ -18,13 +19,14 @@ const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) =
   groups: { usage: groupsUsage, run: runGroups },
   topics: { usage: topicsUsage, run: runTopics },
   configs: { usage: configsUsage, run: runConfigs },
+  transactions: { usage: transactionsUsage, run: runTransactions },
 };
 
 const usage = `Usage: tidelog <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(10)} ${command.usage.split('\n')[2] ?? ''}`)
+  .map(([name, command]) => `  ${name.padEnd(12)} ${command.usage.split('\n')[2] ?? ''}`)
   .join('\n')}
 
 Run 'tidelog <command> --help' for a command's options.`;

@@ -36,6 +36,12 @@ import * as configAdmin from './config-admin.js';
 import type { ConfigChange, ConfigChangeResult } from './config-admin.js';
 export type { AlterConfigOperation, ConfigChange, ConfigChangeResult } from './config-admin.js';
 import { brokerError, isRetriable, isRetriableCode } from './errors.js';
+import {
+  describeProducers as describeProducersApi,
+  describeTransactions as describeTransactionsApi,
+  findCoordinator as findCoordinatorApi,
+  listTransactions as listTransactionsApi,
+} from '../protocol/messages/index.js';
 
 export type { BrokerNode, ClientOptions, PartitionMetadata, TopicMetadata } from './cluster.js';
 
@@ -771,4 +777,144 @@ export class Admin {
   incrementalAlterConfigs(changes: readonly ConfigChange[], options: { validateOnly?: boolean } = {}): Promise<ConfigChangeResult[]> {
     return configAdmin.incrementalAlterConfigs(this.cluster, changes, options);
   }
+
+  // ---- transactions (ListTransactions, DescribeTransactions, DescribeProducers; for `tidelog transactions`) ----
+
+  /**
+   * Every transactional id the cluster's coordinators know (each broker lists those it
+   * coordinates), sorted; filtered by state names, producer ids and minimum running time
+   * (ListTransactions v1, KIP-994) when given.
+   */
+  async listTransactions(options: { states?: readonly string[]; producerIds?: readonly number[]; durationMs?: number } = {}): Promise<TransactionListing[]> {
+    const brokers = await this.cluster.retry(() => this.cluster.knownBrokers());
+    const lists = await Promise.all(
+      brokers.map((broker) =>
+        this.cluster.retry(async () => {
+          const connection = await this.cluster.connectionTo(broker);
+          if (options.durationMs !== undefined && connection.versionFor(listTransactionsApi) < 1) {
+            throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `filtering transactions by duration needs ListTransactions v1 at broker ${broker.nodeId}`);
+          }
+          const response = await connection.send(listTransactionsApi, {
+            stateFilters: options.states ?? [],
+            producerIdFilters: options.producerIds ?? [],
+            durationFilter: options.durationMs ?? -1,
+          });
+          if (response.errorCode !== ErrorCode.NONE) throw brokerError(response.errorCode, `ListTransactions at broker ${broker.nodeId}`);
+          return response.transactionStates.map((state) => ({
+            transactionalId: state.transactionalId,
+            producerId: state.producerId,
+            state: state.transactionState,
+            coordinatorId: broker.nodeId,
+          }));
+        }),
+      ),
+    );
+    return lists.flat().sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
+  }
+
+  /** The coordinator's view of each transactional id; an unknown id has error TRANSACTIONAL_ID_NOT_FOUND. */
+  async describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    return Promise.all(
+      transactionalIds.map((transactionalId) =>
+        this.cluster.retry(async () => {
+          const coordinator = await this.transactionCoordinator(transactionalId);
+          const connection = await this.cluster.connectionTo(coordinator);
+          const response = await connection.send(describeTransactionsApi, { transactionalIds: [transactionalId] });
+          const state = response.transactionStates.find((candidate) => candidate.transactionalId === transactionalId);
+          if (!state) throw brokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `DescribeTransactions did not describe '${transactionalId}'`);
+          // A coordinator that moved or is loading is asked again.
+          if (isRetriableCode(state.errorCode)) throw brokerError(state.errorCode, `transactional id '${transactionalId}'`);
+          const byTopic = new Map(state.topics.map((topic) => [topic.topic, [...topic.partitions].sort((a, b) => a - b)]));
+          return {
+            transactionalId,
+            coordinatorId: coordinator.nodeId,
+            state: state.transactionState,
+            producerId: state.producerId,
+            producerEpoch: state.producerEpoch,
+            transactionTimeoutMs: state.transactionTimeoutMs,
+            transactionStartTimeMs: state.transactionStartTimeMs,
+            topicPartitions: [...byTopic].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))),
+            error: errorOrNull(state.errorCode, `transactional id '${transactionalId}'`),
+          };
+        }),
+      ),
+    );
+  }
+
+  /** The producers each partition's leader keeps state for (open transactions included). */
+  async describeProducers(partitions: readonly TopicPartition[]): Promise<PartitionProducers[]> {
+    return Promise.all(
+      partitions.map((item) =>
+        this.cluster.retry(async () => {
+          const leader = await this.cluster.leaderOf(item.topic, item.partition);
+          const connection = await this.cluster.nodeConnection(leader);
+          const response = await connection.send(describeProducersApi, { topics: [{ name: item.topic, partitionIndexes: [item.partition] }] });
+          const answer = response.topics.find((topic) => topic.name === item.topic)?.partitions.find((partition) => partition.partitionIndex === item.partition);
+          if (!answer) throw brokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `DescribeProducers did not describe ${item.topic}-${item.partition}`);
+          if (answer.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+            this.cluster.invalidateTopics([item.topic]);
+            throw brokerError(answer.errorCode, `${item.topic}-${item.partition}`, answer.errorMessage);
+          }
+          return {
+            topic: item.topic,
+            partition: item.partition,
+            producers: answer.activeProducers.map((producer) => ({ ...producer })),
+            error: errorOrNull(answer.errorCode, `topic '${item.topic}' partition ${item.partition}`, answer.errorMessage),
+          };
+        }),
+      ),
+    );
+  }
+
+  /** FindCoordinator with key type 1 (not cached: the CLI asks once per id). */
+  private async transactionCoordinator(transactionalId: string): Promise<BrokerNode> {
+    const connection = await this.cluster.anyConnection();
+    const version = connection.versionFor(findCoordinatorApi);
+    if (version < 1) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'finding a transaction coordinator needs FindCoordinator v1');
+    const response = await connection.send(findCoordinatorApi, version >= 4 ? { keyType: 1, coordinatorKeys: [transactionalId] } : { key: transactionalId, keyType: 1 });
+    const answer =
+      version >= 4
+        ? response.coordinators.find((coordinator) => coordinator.key === transactionalId)
+        : { nodeId: response.nodeId, host: response.host, port: response.port, errorCode: response.errorCode, errorMessage: response.errorMessage };
+    if (!answer) throw brokerError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `FindCoordinator for transactional id '${transactionalId}' got no answer`);
+    if (answer.errorCode !== ErrorCode.NONE) throw brokerError(answer.errorCode, `coordinator of transactional id '${transactionalId}'`, answer.errorMessage);
+    return { nodeId: answer.nodeId, host: answer.host, port: answer.port, rack: null };
+  }
+}
+
+/** One transactional id as ListTransactions shows it. */
+export interface TransactionListing {
+  readonly transactionalId: string;
+  readonly producerId: number;
+  /** Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence. */
+  readonly state: string;
+  readonly coordinatorId: number;
+}
+
+export interface TransactionDescription extends ItemResult {
+  readonly transactionalId: string;
+  readonly coordinatorId: number;
+  readonly state: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly transactionTimeoutMs: number;
+  /** -1 when no transaction is open. */
+  readonly transactionStartTimeMs: number;
+  readonly topicPartitions: readonly TopicPartition[];
+}
+
+export interface ProducerState {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** -1 when the producer has written no batch with a sequence. */
+  readonly lastSequence: number;
+  readonly lastTimestamp: number;
+  /** -1 when no marker has been written for the producer. */
+  readonly coordinatorEpoch: number;
+  /** First offset of the producer's open transaction, -1 when none. */
+  readonly currentTxnStartOffset: number;
+}
+
+export interface PartitionProducers extends TopicPartition, ItemResult {
+  readonly producers: readonly ProducerState[];
 }

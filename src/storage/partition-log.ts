@@ -1188,6 +1188,7 @@ export class PartitionLog {
     await this.abandonPendingDeletions();
     await this.waitForWritten(this.logEndOffsetValue);
     await this.settleFlushes();
+    await this.producerStateManager.flush().catch(noop);
     for (const segment of this.segments) await segment.close().catch(noop);
     this.closed = true;
     await this.fileSystem.removeDirectory(this.directory);

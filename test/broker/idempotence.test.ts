@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { KafkaError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { apiVersions, createTopics, fetchApi, initProducerId, listOffsets, produce } from '../../src/protocol/messages/index.js';
-import { buildRecordBatch, decodeRecords, RecordBatchHeader } from '../../src/protocol/records/index.js';
+import { buildRecordBatch, CompressionType, decodeRecords, RecordBatchHeader } from '../../src/protocol/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
 import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
@@ -142,6 +142,36 @@ test('a retried produce answers NONE with the original offset; gaps and stale ep
   const [newEpochGap] = await produceTo(client, 'idempotent', [{ index: 0, records: batch({ producerId, producerEpoch: 2, baseSequence: 1 }) }]);
   assert.equal(newEpochGap!.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
   assert.equal(await latestOffset(client, 'idempotent', 0), 6);
+});
+
+test('pipelined produces keep their order when records must be decoded first (compacted topic, gzip)', async () => {
+  const created = await client.request(createTopics, 4, {
+    topics: [{ name: 'pipelined-compacted', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    timeoutMs: 5000,
+  });
+  assert.equal(created!.body.topics[0]!.errorCode, ErrorCode.NONE);
+  const producerId = await newProducerId(client);
+  const pipelined = await RawClient.connect(server.port);
+  const sent: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const records = buildRecordBatch({
+      producerId,
+      producerEpoch: 0,
+      baseSequence: i * 50,
+      compression: i % 2 === 0 ? CompressionType.GZIP : CompressionType.NONE,
+      records: Array.from({ length: 50 }, (_, j) => ({ key: `key-${j}`, value: `value-${i}-${j}-${'x'.repeat(200)}` })),
+    });
+    sent.push(pipelined.send(produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'pipelined-compacted', partitionData: [{ index: 0, records }] }] }));
+  }
+  const offsets: number[] = [];
+  for (const correlationId of sent) {
+    const answer = await pipelined.response(produce, 7, correlationId);
+    const partition = answer!.body.responses[0]!.partitionResponses[0]!;
+    assert.equal(partition.errorCode, ErrorCode.NONE, partition.errorMessage ?? '');
+    offsets.push(partition.baseOffset);
+  }
+  pipelined.close();
+  assert.deepEqual(offsets, Array.from({ length: 20 }, (_, i) => i * 50));
 });
 
 test('a response lost after the batch was written: the retry on a new connection gets the original offset', async () => {

@@ -108,9 +108,12 @@ async function waitFor(what: string, check: () => Promise<boolean>): Promise<voi
   }
 }
 
-/** Commits offsets for a group without members, as an admin would (kafkajs setOffsets). */
+/**
+ * Commits offsets for a group without members, as an admin does (with Tidelog's admin client:
+ * kafkajs's setOffsets joins the group with a consumer to do it, which takes seconds).
+ */
 async function setOffsets(groupId: string, offsets: readonly number[]): Promise<void> {
-  await kafkajsAdmin.setOffsets({ groupId, topic: TOPIC, partitions: offsets.map((offset, partition) => ({ partition, offset: String(offset) })) });
+  await admin.commitOffsets(groupId, offsets.map((offset, partition) => ({ topic: TOPIC, partition, offset })));
 }
 
 // ---- an active group, then the same group empty ---------------------------------------------
@@ -263,7 +266,10 @@ test('reset-offsets: each scenario prints the new offsets; a dry run (the defaul
 
 test('reset-offsets: partitions chosen by --topic T:P and --all-topics; a group that does not exist yet gets its offsets', async () => {
   const groupId = 'cli-reset-scope';
-  await kafkajsAdmin.setOffsets({ groupId, topic: TOPIC, partitions: [{ partition: 0, offset: '3' }, { partition: 2, offset: '9' }] });
+  await admin.commitOffsets(groupId, [
+    { topic: TOPIC, partition: 0, offset: 3 },
+    { topic: TOPIC, partition: 2, offset: 9 },
+  ]);
 
   const some = await groups('reset-offsets', '--group', groupId, '--topic', `${TOPIC}:1,2`, '--to-latest', '--execute');
   assert.equal(some.code, 0, some.stderr);
@@ -353,6 +359,7 @@ test('usage errors exit 2 without contacting a broker; an unreachable broker exi
     assert.match(result.stderr, message, args.join(' '));
   };
   await usage([], /groups needs an action/);
+  await usage(['--group', 'list'], /groups needs an action/);
   await usage(['frobnicate'], /unknown groups action 'frobnicate'/);
   await usage(['describe'], /--group G \(one or more\) or --all-groups is required/);
   await usage(['describe', '--group', 'g', '--members', '--state'], /give only one of --offsets, --members, --state/);
@@ -382,7 +389,7 @@ test('usage errors exit 2 without contacting a broker; an unreachable broker exi
   assert.equal(help.code, 0);
   assert.match(help.stdout.toString(), /^Usage: tidelog groups <action>/);
 
-  const unreachable = await run(process.execPath, [CLI_PATH, 'groups', 'list', '--bootstrap-server', nowhere]);
+  const unreachable = await run(process.execPath, [CLI_PATH, 'groups', '--bootstrap-server', nowhere, 'list']);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /Error: could not connect to any broker/);
 });

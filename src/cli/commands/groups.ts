@@ -85,7 +85,7 @@ class Output {
 }
 
 export async function runGroups(argv: readonly string[]): Promise<number> {
-  const [action, ...rest] = argv;
+  const { action, rest } = takeAction(argv);
   if (!action || !(action in ACTIONS)) {
     throw new UsageError(action ? `unknown groups action '${action}' (list, describe, delete, delete-offsets, reset-offsets)` : 'groups needs an action: list, describe, delete, delete-offsets or reset-offsets');
   }
@@ -118,6 +118,17 @@ export async function runGroups(argv: readonly string[]): Promise<number> {
 }
 
 // ---- arguments -------------------------------------------------------------------------------
+
+/** The action is the first argument that is neither an option nor an option's value (options may come first). */
+function takeAction(argv: readonly string[]): { action: string | undefined; rest: string[] } {
+  const valued = new Set([...COMMON_OPTIONS, ...Object.values(SYNTAX).flatMap((syntax) => syntax.options)]);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) return { action: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (valued.has(arg.slice(2))) i++;
+  }
+  return { action: undefined, rest: [...argv] };
+}
 
 /**
  * Checks every option against the action's syntax, then parses. `list --state` takes an

@@ -14,9 +14,11 @@
  *                         caller gets CONCURRENT_TRANSACTIONS and retries)
  *   AddPartitionsToTxn  → Ongoing, partitions added (AddOffsetsToTxn adds the group's
  *                         `__consumer_offsets` partition the same way)
- *   EndTxn              → PrepareCommit/PrepareAbort written, client answered, then a COMMIT or
- *                         ABORT marker is written to every partition of the transaction (retried
- *                         until it is), then CompleteCommit/CompleteAbort written
+ *   EndTxn              → PrepareCommit/PrepareAbort written (the outcome is decided), then a
+ *                         COMMIT or ABORT marker is written to every partition of the transaction
+ *                         (retried until it is), then CompleteCommit/CompleteAbort written; the
+ *                         client is answered after the first round of markers, or at the latest
+ *                         after endTxnMarkerWaitMs (Kafka answers before the markers)
  * Timed-out Ongoing transactions are aborted with a bumped epoch (which fences the producer), and
  * ids idle for `transactional.id.expiration.ms` are tombstoned.
  *
@@ -61,6 +63,8 @@ export interface TransactionCoordinatorConfig {
   readonly removeExpiredTransactionalIdsIntervalMs: number;
   /** Wait before writing markers (or the Complete record) again after a failure. */
   readonly markerRetryBackoffMs?: number;
+  /** The longest EndTxn waits for its markers' first round before answering. */
+  readonly endTxnMarkerWaitMs?: number;
 }
 
 /** Where the coordinator's records go: partitions of `__transaction_state`. */
@@ -122,6 +126,7 @@ export interface TransactionListing {
 }
 
 const DEFAULT_MARKER_RETRY_BACKOFF_MS = 100;
+const DEFAULT_END_TXN_MARKER_WAIT_MS = 1_000;
 const MAX_MARKER_RETRY_BACKOFF_MS = 5_000;
 
 /** Kafka's appendTransactionToLog: what a failed write means to the client. */
@@ -217,7 +222,7 @@ export class TransactionCoordinator {
       const coordinatorEpoch = this.stateLog.coordinatorEpoch(this.partitionFor(metadata.transactionalId));
       const complete = metadata.prepareComplete(Math.max(now, metadata.txnLastUpdateTimestamp));
       log.info(`${metadata.transactionalId}: completing ${transactionStateName(metadata.state)} found in the log`);
-      this.sendMarkers(metadata, complete, coordinatorEpoch);
+      void this.sendMarkers(metadata, complete, coordinatorEpoch);
     }
     this.scheduleAbortTimedOut();
     this.scheduleExpireTransactionalIds();
@@ -460,8 +465,12 @@ export class TransactionCoordinator {
     const stateNow = metadata.state as TransactionState;
     if (stateNow !== (commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort)) return invalid();
     const complete = metadata.prepareComplete(this.scheduler.now());
-    // Answer now; the markers follow (the next request waits with CONCURRENT_TRANSACTIONS).
-    this.sendMarkers(metadata, complete, coordinatorEpoch);
+    // The outcome is decided: Kafka answers here and writes the markers after, and the next
+    // request for the id waits with CONCURRENT_TRANSACTIONS until they are all written. On one
+    // broker the markers are local appends, so the answer waits (briefly) for their first round,
+    // sparing the client that retry; a marker that fails is retried after the answer.
+    const firstRound = this.sendMarkers(metadata, complete, coordinatorEpoch);
+    if (isFromClient) await this.waitAtMost(firstRound, this.config.endTxnMarkerWaitMs ?? DEFAULT_END_TXN_MARKER_WAIT_MS, `end-txn:${transactionalId}`);
     return ErrorCode.NONE;
   }
 
@@ -471,9 +480,10 @@ export class TransactionCoordinator {
   /**
    * Writes the marker to every partition still missing it, retrying failures with a growing
    * backoff, then writes the Complete record. Runs in the background; a restart finds the
-   * Prepare record and starts again.
+   * Prepare record and starts again. The promise settles after the first round (every marker
+   * tried once and, if they were all written, the Complete record tried once).
    */
-  private sendMarkers(metadata: TransactionMetadata, complete: TransitMetadata, coordinatorEpoch: number): void {
+  private sendMarkers(metadata: TransactionMetadata, complete: TransitMetadata, coordinatorEpoch: number): Promise<void> {
     const commit = complete.state === TransactionState.CompleteCommit;
     const remaining = new Map(metadata.topicPartitions);
     const transactionalId = metadata.transactionalId;
@@ -487,7 +497,7 @@ export class TransactionCoordinator {
       backoffMs = Math.min(backoffMs * 2, MAX_MARKER_RETRY_BACKOFF_MS);
     };
 
-    const writeComplete = (): void => {
+    const writeComplete = (): Promise<void> =>
       this.stateLog.append(this.partitionFor(transactionalId), [this.record(transactionalId, complete)]).then(
         () => {
           if (!stillOurs()) return;
@@ -497,12 +507,11 @@ export class TransactionCoordinator {
         (error: unknown) => {
           if (!stillOurs()) return;
           log.warn(`${transactionalId}: writing ${transactionStateName(complete.state)} failed, retrying: ${String(error)}`);
-          retry(writeComplete);
+          retry(() => void writeComplete());
         },
       );
-    };
 
-    const writeMarkers = (): void => {
+    const writeMarkers = (): Promise<void> => {
       const attempts = [...remaining].map(([key, { topic, partition }]) =>
         this.markers
           .writeMarker({ transactionalId, producerId: complete.producerId, producerEpoch: complete.producerEpoch, coordinatorEpoch, commit, topic, partition })
@@ -518,13 +527,24 @@ export class TransactionCoordinator {
             },
           ),
       );
-      void Promise.all(attempts).then(() => {
+      return Promise.all(attempts).then(() => {
         if (!stillOurs()) return;
-        if (remaining.size > 0) retry(writeMarkers);
-        else writeComplete();
+        if (remaining.size > 0) retry(() => void writeMarkers());
+        else return writeComplete();
       });
     };
-    writeMarkers();
+    return writeMarkers();
+  }
+
+  /** Resolves when `work` settles or after `ms`, whichever comes first. */
+  private waitAtMost(work: Promise<void>, ms: number, key: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.scheduler.schedule(key, ms, resolve);
+      void work.finally(() => {
+        this.scheduler.cancel(key);
+        resolve();
+      });
+    });
   }
 
   // ---------------------------------------------------------------------------------------------

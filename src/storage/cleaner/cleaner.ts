@@ -403,6 +403,9 @@ export class Cleaner {
   ): Promise<void> {
     const log = cleanable.log;
     const cleaned = log.createCleanedSegment(segments[0]!.baseOffset);
+    // Once the swap has begun, its files belong to it: a failure there takes the log offline and
+    // the loader completes or undoes the swap, so they must stay as they are.
+    let swapping = false;
     try {
       await cleaned.openForAppend();
       for (let i = 0; i < segments.length; i++) {
@@ -421,11 +424,13 @@ export class Cleaner {
       await cleaned.finish();
       this.context.checkDone(log);
       logger.info(`Cleaner ${this.id}: swapping in cleaned segment ${cleaned} for segment(s) ${segments.map((segment) => segment.baseOffset).join(', ')} in log ${cleanable.name}`);
+      swapping = true;
       if (!(await log.replaceSegments(segments, cleaned))) {
+        swapping = false;
         throw new LogCleaningAbortedError(`The segments of ${cleanable.name} changed while they were cleaned`);
       }
     } catch (error) {
-      await cleaned.delete().catch(() => undefined);
+      if (!swapping) await cleaned.delete().catch(() => undefined);
       throw error;
     }
   }

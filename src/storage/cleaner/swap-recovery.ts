@@ -15,8 +15,9 @@
  *      files belongs to a swap whose renames to `.swap` did not all happen: it is deleted, and
  *      so is every `.cleaned` file. Those swaps never happened; the old segments are intact.
  *   2. The remaining `.swap` log files cover [min base offset, max next offset): every other
- *      segment file whose base offset is in that range is an old segment the swap replaces and
- *      is deleted (its data is in the swap).
+ *      segment file (`.log`, `.index`, `.timeindex`, `.txnindex`, also renamed `.deleted`) whose
+ *      base offset is in that range is an old segment the swap replaces and is deleted (its data
+ *      is in the swap).
  *   3. The `.swap` files are renamed to their final names.
  * `.deleted` files are left to the loader, which removes them.
  *
@@ -33,6 +34,12 @@ import { Logger } from '../../logger.js';
 
 const logger = new Logger('storage');
 const READ_BLOCK_BYTES = 64 * 1024;
+/**
+ * The files of a segment, under their final name or renamed for deletion. Kafka's pass 2 deletes
+ * every file named by an offset in the range; producer snapshots (`.snapshot`) are left here to
+ * the producer state, which keeps or drops them by the log's offsets.
+ */
+const SEGMENT_FILE = /^\d{20}\.(log|index|timeindex|txnindex)(\.deleted)?$/;
 
 /** The base offset a segment file name starts with (`00000000000000000042.log.swap` -> 42), or null. */
 export function offsetFromFileName(name: string): number | null {
@@ -73,7 +80,7 @@ export async function recoverInterruptedSwaps(fileSystem: FileSystem, directory:
   }
   if (maxSwapOffset >= 0) {
     for (const name of names) {
-      if (name.endsWith(SWAP_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX)) continue;
+      if (name.endsWith(SWAP_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || !SEGMENT_FILE.test(name)) continue;
       const offset = offsetFromFileName(name);
       if (offset !== null && offset >= minSwapOffset && offset < maxSwapOffset) {
         logger.info(`Deleting ${join(directory, name)}: replaced by the swapped-in segment`);

@@ -8,13 +8,13 @@
  * sleeps.
  *
  * EventLoopSlicer: the cleaner runs on the event loop that also serves produce and fetch, so it
- * works in slices of about `sliceMs` (DESIGN.md §8: long work in the event loop is a bug) and
+ * works in slices of about `sliceMs` (1 ms; DESIGN.md §8: long work in the event loop is a bug) and
  * yields to pending I/O between them (setImmediate). Its callers check after every record and
  * every batch; compression and decompression go to the thread pool.
  */
 import { yieldToEventLoop } from '../abstract-index.js';
 
-export const DEFAULT_SLICE_MS = 2;
+export const DEFAULT_SLICE_MS = 1;
 const CHECK_INTERVAL_MS = 300;
 
 export class Throttler {

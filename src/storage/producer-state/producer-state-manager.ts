@@ -38,6 +38,7 @@ import { ControlRecordType, readEndTransactionMarker } from '../../protocol/reco
 import type { AppendOrigin } from '../../protocol/records/validate.js';
 import { KafkaStorageError } from '../errors.js';
 import { writeFully, type FileSystem } from '../file-system.js';
+import { floorSegmentIndex } from '../log-loader.js';
 import type { LogSegment } from '../log-segment.js';
 import { TransactionIndex, transactionIndexPath, type AbortedTxn } from '../transaction-index.js';
 import { forEachBatchHeader } from './log-replay.js';
@@ -122,7 +123,7 @@ export class ProducerStateManager {
   /** Completed transactions whose marker may still be above the high watermark. */
   private unreplicatedTxns: UnreplicatedTxn[] = [];
   private readonly txnIndexes = new WeakMap<LogSegment, TransactionIndex>();
-  /** Index writes not yet settled (a snapshot waits for those made before it). */
+  /** Index writes not yet settled (a snapshot waits for those made before it, and is not written if one fails). */
   private readonly indexWrites = new Set<Promise<void>>();
   /** Whether any .txnindex may hold an entry; read_committed fetches skip the search otherwise. */
   private mayHaveAbortedTransactions = false;
@@ -282,12 +283,20 @@ export class ProducerStateManager {
   }
 
   private trackIndexWrite(write: Promise<void>): void {
-    const tracked = write.catch((error: unknown) => logger.error(`Writing a transaction index in ${this.directory} failed`, error));
-    this.indexWrites.add(tracked);
-    void tracked.finally(() => this.indexWrites.delete(tracked));
+    this.indexWrites.add(write);
+    write.then(
+      () => this.indexWrites.delete(write),
+      (error: unknown) => {
+        this.indexWrites.delete(write);
+        logger.error(`Writing a transaction index in ${this.directory} failed`, error);
+      },
+    );
   }
 
-  /** Settles once every transaction index change made so far is in its file. */
+  /**
+   * Settles once every transaction index change made so far is in its file; rejects when one
+   * failed (the entries stay in memory, and the index's next change writes them again).
+   */
   async transactionIndexesFlushed(): Promise<void> {
     await Promise.all([...this.indexWrites]);
   }
@@ -374,9 +383,7 @@ export class ProducerStateManager {
   async collectAbortedTransactions(segments: readonly LogSegment[], fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
     if (!this.mayHaveAbortedTransactions) return [];
     const found: AbortedTxn[] = [];
-    let start = 0;
-    while (start + 1 < segments.length && segments[start + 1]!.baseOffset <= fetchOffset) start += 1;
-    for (let i = start; i < segments.length; i++) {
+    for (let i = floorSegmentIndex(segments, fetchOffset); i < segments.length; i++) {
       const index = this.transactionIndexFor(segments[i]!);
       await index.load();
       const result = index.collectAbortedTxns(fetchOffset, upperBoundOffset);
@@ -417,7 +424,11 @@ export class ProducerStateManager {
    * it: the failure is logged).
    */
   takeSnapshot(offset: number, logStartOffset: number): Promise<void> {
-    if (offset <= this.lastSnapshotOffset) return this.flush();
+    if (offset <= this.lastSnapshotOffset) {
+      const flushed = this.flush();
+      flushed.catch(noop);
+      return flushed;
+    }
     this.lastSnapshotOffset = offset;
     const bytes = encodeSnapshot(this.producers.values());
     const indexWrites = [...this.indexWrites];
@@ -429,7 +440,10 @@ export class ProducerStateManager {
     });
   }
 
-  /** Settles once every snapshot taken so far is written (or has failed and been logged). */
+  /**
+   * Settles once every snapshot taken so far is written (or has failed, which is logged) and
+   * every transaction index change is in its file (rejects when one failed).
+   */
   flush(): Promise<void> {
     return this.io.then(() => this.transactionIndexesFlushed());
   }

@@ -37,11 +37,17 @@ export const TIMEOUT_MS = 60_000;
 export class FakeStateLog implements TransactionStateLog {
   readonly appended: { partition: number; record: CoordinatorRecord }[] = [];
   private failures = 0;
+  private readonly stateFailures = new Map<string, number>();
   private held: (() => void)[] | null = null;
   epoch = 0;
 
   failNext(count = 1): void {
     this.failures = count;
+  }
+
+  /** The next `count` writes of a record in `state` fail. */
+  failWrites(state: string, count = 1): void {
+    this.stateFailures.set(state, count);
   }
 
   /** Appends wait until release() (a slow disk). */
@@ -57,8 +63,11 @@ export class FakeStateLog implements TransactionStateLog {
 
   async append(partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
     if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
-    if (this.failures > 0) {
-      this.failures--;
+    const state = records[0]?.value ? TransactionState[transactionLogValue.decode(records[0].value).message.transactionStatus]! : 'tombstone';
+    const stateFailures = this.stateFailures.get(state) ?? 0;
+    if (this.failures > 0 || stateFailures > 0) {
+      if (this.failures > 0) this.failures--;
+      else this.stateFailures.set(state, stateFailures - 1);
       throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'append failed (test)');
     }
     for (const record of records) this.appended.push({ partition, record });
