@@ -457,13 +457,11 @@ export class Cleaner {
         const header = readBatchHeader(bytes, true);
         stats.bytesRead += size;
         const deleteHorizon = deleteHorizonOf(header);
-        const records = await recordsOf(bytes, header);
-        stats.messagesRead += records.length;
-
         // checkBatchRetention: transactions first, then the batches that must stay even empty.
         const isControl = header.isControl;
+        let records = isControl ? await recordsOf(bytes, header) : null;
         const canDiscardBatch = isControl
-          ? transactions.onControlBatchRead(header, records.length > 0 ? parseControlRecordKey(records[0]!.key).type : null)
+          ? transactions.onControlBatchRead(header, records!.length > 0 ? parseControlRecordKey(records![0]!.key).type : null)
           : transactions.onBatchRead(header);
         const discardBatchRecords = isControl ? canDiscardBatch && deleteHorizon !== null && deleteHorizon <= currentTime : canDiscardBatch;
         const hasProducerId = header.producerId >= 0;
@@ -477,7 +475,12 @@ export class Cleaner {
         else if (discardBatchRecords) retention = BatchRetention.DELETE;
         else retention = BatchRetention.DELETE_EMPTY;
         const containsMarkerForEmptyTxn = canDiscardBatch && isControl;
-        if (retention === BatchRetention.DELETE) continue;
+        if (retention === BatchRetention.DELETE) {
+          stats.messagesRead += Math.max(header.recordsCount, 0);
+          continue;
+        }
+        records ??= await recordsOf(bytes, header);
+        stats.messagesRead += records.length;
 
         // shouldRetainRecord for each record.
         const kept: KafkaRecord[] = [];

@@ -97,7 +97,7 @@ export class LogCleaner {
   private tasks: Promise<void>[] = [];
   private stopping = false;
   private stopController = new AbortController();
-  /** Rounds completed since start (a test hook, like Kafka's awaitCleaned). */
+  /** awaitCleaned callers, woken after every round. */
   private readonly roundListeners = new Set<() => void>();
 
   constructor(
@@ -210,10 +210,8 @@ export class LogCleaner {
     const now = this.time();
     const cleanable = await this.manager.grabFilthiestCompactedLog(now);
     let cleaned = false;
-    if (cleanable !== null) {
-      cleaned = true;
-      await this.cleanLog(cleaner, cleanable, now);
-    }
+    // A round that failed counts as nothing cleaned, so that the task backs off before retrying.
+    if (cleanable !== null) cleaned = await this.cleanLog(cleaner, cleanable, now);
     const deletable = this.manager.deletableLogs();
     try {
       for (const source of deletable) {
@@ -230,13 +228,15 @@ export class LogCleaner {
     return cleaned;
   }
 
-  private async cleanLog(cleaner: Cleaner, cleanable: LogToClean, now: number): Promise<void> {
+  /** Kafka's cleanLog; resolves to whether the round completed. */
+  private async cleanLog(cleaner: Cleaner, cleanable: LogToClean, now: number): Promise<boolean> {
     const startOffset = cleanable.firstDirtyOffset;
     let endOffset = startOffset;
     try {
       const result = await cleaner.clean(cleanable, now);
       endOffset = result.endOffset;
       this.recordStats(cleaner.id, cleanable.name, startOffset, endOffset, result.stats);
+      return true;
     } catch (error) {
       if (error instanceof LogCleaningAbortedError) {
         logger.info(`Cleaner ${cleaner.id}: the cleaning of log ${cleanable.name} was aborted`);
@@ -246,6 +246,7 @@ export class LogCleaner {
         logger.warn(`Cleaner ${cleaner.id}: unexpected error while cleaning log ${cleanable.name}; marking it uncleanable`, error);
         this.manager.markUncleanable(cleanable.log);
       }
+      return false;
     } finally {
       await this.manager.doneCleaning(cleanable.log, endOffset);
       for (const listener of [...this.roundListeners]) listener();
