@@ -17,6 +17,8 @@ export interface Machine {
   filesystem: string;
   /** The Tidelog commit measured, and whether src/ had uncommitted changes. */
   commit: string;
+  /** Versions of the Node client libraries that drove the Node-client workloads. */
+  nodeClients: { kafka: string; nats: string; redis: string };
 }
 
 export function describeMachine(dataDir: string, librdkafka: string): Machine {
@@ -30,7 +32,16 @@ export function describeMachine(dataDir: string, librdkafka: string): Machine {
     librdkafka,
     filesystem: filesystemOf(dataDir),
     commit: commitOf(),
+    nodeClients: { kafka: packageVersion('@platformatic/kafka'), nats: packageVersion('nats'), redis: packageVersion('ioredis') },
   };
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }
 
 /** The longest mount point containing `path`, from /proc/mounts. */

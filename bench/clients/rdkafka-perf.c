@@ -1,7 +1,7 @@
 /*
  * rdkafka-perf: a small librdkafka-based load generator for the Tidelog benchmark.
  *
- *   rdkafka-perf produce --bootstrap HOST:PORT --topic T (--count N | --duration SECONDS)
+ *   rdkafka-perf produce --bootstrap HOST:PORT --topic T [--count N] [--duration SECONDS]
  *                        [--size BYTES] [--acks 0|1|all] [--compression none|lz4|...]
  *                        [--linger-ms MS] [--batch-size BYTES] [--partitions P]
  *                        [--set key=value ...]
@@ -11,7 +11,8 @@
  *   rdkafka-perf version
  *
  * produce: sends records with no key (librdkafka's default partitioner spreads them over the
- * topic's partitions) and waits for every delivery report. With --partitions P records are
+ * topic's partitions) until N records were sent or SECONDS passed, whichever comes first (10 s
+ * when neither is given; no time limit when only --count is), and waits for every delivery report. With --partitions P records are
  * instead assigned round-robin to partitions 0..P-1. Payloads are random bytes taken at varying
  * offsets from a 4 MiB pool, so no two consecutive records are identical.
  *
@@ -67,8 +68,8 @@ struct options {
   const char *mode;
   const char *bootstrap;
   const char *topic;
-  long long count;       /* produce/consume: number of records (0 = use duration) */
-  double duration;       /* produce: seconds of producing when count is 0 */
+  long long count;       /* produce/consume: number of records (0 = no record bound) */
+  double duration;       /* produce: seconds of producing (0 = no time bound) */
   long size;
   const char *acks;
   const char *compression;
@@ -209,16 +210,13 @@ static int do_produce(const struct options *o) {
   double cpu_u0, cpu_s0;
   cpu_times(&cpu_u0, &cpu_s0);
   double t0 = now_s();
-  double stop_at = o->count > 0 ? 0 : t0 + o->duration;
+  double stop_at = t0 + o->duration;
   long long sent = 0;
   size_t offset = 0;
   long long queue_full = 0;
   for (;;) {
-    if (o->count > 0) {
-      if (sent >= o->count) break;
-    } else if ((sent & 255) == 0 && now_s() >= stop_at) {
-      break;
-    }
+    if (o->count > 0 && sent >= o->count) break;
+    if (o->duration > 0 && (sent & 255) == 0 && now_s() >= stop_at) break;
     int32_t partition = o->partitions > 0 ? (int32_t)(sent % o->partitions) : RD_KAFKA_PARTITION_UA;
     if (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, pool + offset, (size_t)o->size, NULL, 0, NULL) == -1) {
       rd_kafka_resp_err_t e = rd_kafka_last_error();
@@ -397,7 +395,7 @@ int main(int argc, char **argv) {
   o.compression = "none";
   o.linger_ms = "5";
   o.batch_size = "1000000";
-  o.duration = 10;
+  o.duration = -1; /* unset: decided after the arguments are read */
   o.timeout_ms = 30000;
   if (argc < 2) die("usage: rdkafka-perf produce|consume|create-topic|version [options]");
   o.mode = argv[1];
@@ -423,6 +421,7 @@ int main(int argc, char **argv) {
       o.sets[o.nsets++] = need(argc, argv, &i);
     } else die("unknown argument %s", a);
   }
+  if (o.duration < 0) o.duration = o.count > 0 ? 0 : 10;
   if (!o.bootstrap || !o.topic) die("--bootstrap and --topic are required");
   if (o.size < 0 || o.size > 900000) die("--size out of range");
   if (!strcmp(o.mode, "produce")) return do_produce(&o);

@@ -42,10 +42,11 @@ export interface ConsumeResult {
 export interface ProduceSettings {
   topic: string;
   size: number;
-  acks: string;
+  acks: '1' | 'all';
+  compression: 'none' | 'lz4';
   lingerMs: number;
   batchBytes: number;
-  /** Either a record count or a duration bounds the run. */
+  /** The run ends at whichever bound it meets first; at least one must be given. */
   count?: number;
   durationS?: number;
 }
@@ -73,10 +74,14 @@ export class RdkafkaPerf {
   }
 
   produce(bootstrap: string, s: ProduceSettings): Promise<ProduceResult> {
-    const bound = s.count !== undefined ? ['--count', String(s.count)] : ['--duration', String(s.durationS)];
+    if (s.count === undefined && s.durationS === undefined) throw new Error('produce needs a record count or a duration');
+    const bounds = [
+      ...(s.count !== undefined ? ['--count', String(s.count)] : []),
+      ...(s.durationS !== undefined ? ['--duration', String(s.durationS)] : []),
+    ];
     return this.run([
-      'produce', '--bootstrap', bootstrap, '--topic', s.topic, '--size', String(s.size), ...bound,
-      '--acks', s.acks, '--compression', 'none', '--linger-ms', String(s.lingerMs), '--batch-size', String(s.batchBytes),
+      'produce', '--bootstrap', bootstrap, '--topic', s.topic, '--size', String(s.size), ...bounds,
+      '--acks', s.acks, '--compression', s.compression, '--linger-ms', String(s.lingerMs), '--batch-size', String(s.batchBytes),
     ]);
   }
 
