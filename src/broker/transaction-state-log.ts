@@ -80,6 +80,10 @@ export class TransactionStateTopic implements TransactionStateLog {
     await this.partition(partitionIndex).appendRecordsFromCoordinator(batch);
   }
 
+  partitionCount(): number | undefined {
+    return this.broker.controller.topic(TRANSACTION_STATE_TOPIC)?.partitions.length;
+  }
+
   coordinatorEpoch(partitionIndex: number): number {
     return Math.max(0, this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, partitionIndex)?.leaderEpoch ?? 0);
   }
@@ -89,7 +93,7 @@ export class TransactionStateTopic implements TransactionStateLog {
     const started = Date.now();
     let records = 0;
     if (this.broker.controller.topic(TRANSACTION_STATE_TOPIC)) {
-      for (let index = 0; index < this.numPartitions; index++) {
+      for (let index = 0; index < (this.partitionCount() ?? 0); index++) {
         const partition = this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, index);
         if (!partition) continue;
         let offset = partition.logStartOffset;

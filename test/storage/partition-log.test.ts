@@ -445,8 +445,10 @@ test('group commit: concurrent appends with flushMessages=1 share fdatasyncs', a
   await withLog(
     { flushMessages: 1 },
     async (log) => {
-      // A slow disk makes appends pile up behind the fdatasync in flight.
+      // A slow disk makes appends pile up behind the write and the fdatasync in flight (slow
+      // enough that this does not depend on how fast this machine's real writes are).
       fileSystem.hooks.fdatasync = () => delay(5);
+      fileSystem.hooks.writev = () => delay(3);
       const syncsBefore = fileSystem.count('fdatasync');
       const writesBefore = fileSystem.count('writev');
       const appends = [];

@@ -17,8 +17,8 @@
  *   EndTxn              → PrepareCommit/PrepareAbort written (the outcome is decided), then a
  *                         COMMIT or ABORT marker is written to every partition of the transaction
  *                         (retried until it is), then CompleteCommit/CompleteAbort written; the
- *                         client is answered after the first round of markers, or at the latest
- *                         after endTxnMarkerWaitMs (Kafka answers before the markers)
+ *                         client is answered once every marker has been tried once (Kafka
+ *                         answers before the markers)
  * Timed-out Ongoing transactions are aborted with a bumped epoch (which fences the producer), and
  * ids idle for `transactional.id.expiration.ms` are tombstoned.
  *
@@ -63,8 +63,6 @@ export interface TransactionCoordinatorConfig {
   readonly removeExpiredTransactionalIdsIntervalMs: number;
   /** Wait before writing markers (or the Complete record) again after a failure. */
   readonly markerRetryBackoffMs?: number;
-  /** The longest EndTxn waits for its markers' first round before answering. */
-  readonly endTxnMarkerWaitMs?: number;
 }
 
 /** Where the coordinator's records go: partitions of `__transaction_state`. */
@@ -72,6 +70,8 @@ export interface TransactionStateLog {
   append(partition: number, records: readonly CoordinatorRecord[]): Promise<void>;
   /** The coordinator epoch of a partition (its leader epoch), stamped on every marker. */
   coordinatorEpoch(partition: number): number;
+  /** The topic's partition count once it exists (Kafka places ids by it, not by the config). */
+  partitionCount?(): number | undefined;
 }
 
 export interface TransactionMarker {
@@ -126,7 +126,6 @@ export interface TransactionListing {
 }
 
 const DEFAULT_MARKER_RETRY_BACKOFF_MS = 100;
-const DEFAULT_END_TXN_MARKER_WAIT_MS = 1_000;
 const MAX_MARKER_RETRY_BACKOFF_MS = 5_000;
 
 /** Kafka's appendTransactionToLog: what a failed write means to the client. */
@@ -156,6 +155,8 @@ function initError(errorCode: ErrorCode): InitProducerIdResult {
 export class TransactionCoordinator {
   private readonly transactions = new Map<string, TransactionMetadata>();
   private loaded = false;
+  /** EndTxn answers waiting for their markers; a shutdown lets them go. */
+  private readonly endTxnWaiters = new Set<() => void>();
 
   constructor(
     private readonly config: TransactionCoordinatorConfig,
@@ -172,7 +173,7 @@ export class TransactionCoordinator {
 
   partitionFor(transactionalId: string): number {
     const hash = javaStringHashCode(transactionalId);
-    return (hash === -2147483648 ? 0 : Math.abs(hash)) % this.config.numPartitions;
+    return (hash === -2147483648 ? 0 : Math.abs(hash)) % (this.stateLog.partitionCount?.() ?? this.config.numPartitions);
   }
 
   /** For tests and tools: the metadata of an id. */
@@ -231,6 +232,7 @@ export class TransactionCoordinator {
   shutdown(): void {
     this.loaded = false;
     this.scheduler.cancelAll();
+    for (const resolve of [...this.endTxnWaiters]) resolve();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -467,10 +469,11 @@ export class TransactionCoordinator {
     const complete = metadata.prepareComplete(this.scheduler.now());
     // The outcome is decided: Kafka answers here and writes the markers after, and the next
     // request for the id waits with CONCURRENT_TRANSACTIONS until they are all written. On one
-    // broker the markers are local appends, so the answer waits (briefly) for their first round,
-    // sparing the client that retry; a marker that fails is retried after the answer.
+    // broker the markers are local appends, so the answer waits for their first round (every
+    // marker tried once), sparing the client that retry and making the outcome visible when the
+    // client hears of it; a marker that failed is retried after the answer.
     const firstRound = this.sendMarkers(metadata, complete, coordinatorEpoch);
-    if (isFromClient) await this.waitAtMost(firstRound, this.config.endTxnMarkerWaitMs ?? DEFAULT_END_TXN_MARKER_WAIT_MS, `end-txn:${transactionalId}`);
+    if (isFromClient) await this.untilShutdown(firstRound);
     return ErrorCode.NONE;
   }
 
@@ -536,14 +539,15 @@ export class TransactionCoordinator {
     return writeMarkers();
   }
 
-  /** Resolves when `work` settles or after `ms`, whichever comes first. */
-  private waitAtMost(work: Promise<void>, ms: number, key: string): Promise<void> {
+  /** Resolves when `work` settles, or at shutdown. */
+  private untilShutdown(work: Promise<void>): Promise<void> {
     return new Promise((resolve) => {
-      this.scheduler.schedule(key, ms, resolve);
-      void work.finally(() => {
-        this.scheduler.cancel(key);
+      const done = () => {
+        this.endTxnWaiters.delete(done);
         resolve();
-      });
+      };
+      this.endTxnWaiters.add(done);
+      void work.finally(done);
     });
   }
 
@@ -563,7 +567,13 @@ export class TransactionCoordinator {
     for (const metadata of this.transactions.values()) {
       if (metadata.pendingTransitionInProgress || metadata.state !== TransactionState.Ongoing) continue;
       if (metadata.txnStartTimestamp + metadata.txnTimeoutMs >= now) continue;
-      const fence = metadata.prepareFenceProducerEpoch();
+      let fence: TransitMetadata;
+      try {
+        fence = metadata.prepareFenceProducerEpoch();
+      } catch (error) {
+        log.error(`cannot abort timed-out transaction ${metadata.transactionalId}`, error);
+        continue;
+      }
       log.info(`aborting transaction ${metadata.transactionalId} of producer ${fence.producerId}: it timed out after ${metadata.txnTimeoutMs} ms`);
       void this.endTransaction(metadata.transactionalId, fence.producerId, fence.producerEpoch, false, false).then((errorCode) => {
         if (errorCode !== ErrorCode.NONE) {
