@@ -9,6 +9,7 @@ import { UsageError } from './arguments.js';
 import { brokerUsage, runBroker } from './commands/broker.js';
 import { groupsUsage, runGroups } from './commands/groups.js';
 import { configsUsage, runConfigs } from './commands/configs.js';
+import { perfUsage, runPerf } from './commands/perf.js';
 import { runTopics, topicsUsage } from './commands/topics.js';
 import { runTransactions, transactionsUsage } from './commands/transactions.js';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) =
   topics: { usage: topicsUsage, run: runTopics },
   configs: { usage: configsUsage, run: runConfigs },
   transactions: { usage: transactionsUsage, run: runTransactions },
+  perf: { usage: perfUsage, run: runPerf },
 };
 
 const usage = `Usage: tidelog <command> [options]

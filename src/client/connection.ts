@@ -260,6 +260,36 @@ export class Connection {
     });
   }
 
+  /**
+   * Sends a request the broker does not answer (Produce with acks=0) at the negotiated version.
+   * No answer is awaited, so nothing is matched against it; resolves once the bytes are handed
+   * to the operating system, rejects if the connection fails first.
+   */
+  sendWithoutResponse<S extends ApiSpec>(api: Api<S>, body: MessageInput<S['request']>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new ConnectionError(`connection to ${this.address} is closed`));
+    let version: number;
+    try {
+      version = this.versionFor(api);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
+    const writer = new Writer();
+    const setSize = writer.reserveInt32();
+    writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.clientId }, api.requestHeaderVersion(version));
+    api.encodeRequest(writer, version, body);
+    setSize(writer.length - 4);
+    return new Promise<void>((resolve, reject) => {
+      const chunks = writer.finish();
+      this.socket.cork();
+      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+      this.socket.write(chunks[chunks.length - 1]!, (error) => (error ? reject(this.failure ?? new ConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error })) : resolve()));
+      this.socket.uncork();
+    });
+  }
+
   private async negotiateVersions(timeoutMs: number): Promise<void> {
     // The broker's ApiVersions range is unknown until it answers, so the first request goes out
     // at a fixed version; an UNSUPPORTED_VERSION answer is a v0 body naming the versions served.
