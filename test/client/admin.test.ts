@@ -87,11 +87,16 @@ async function consumeAndCommit(groupId: string, topic: string, limits: readonly
       if (consumed[partition] === limits[partition]) await consumer.commitOffsets([{ topic, partition, offset: String(limits[partition]) }]);
     },
   });
-  await waitFor(`${groupId} to commit ${limits.join(',')}`, async () => {
-    const [offsets] = await kafkajsAdmin.fetchOffsets({ groupId, topics: [topic] });
-    const committed = offsets!.partitions.sort((a, b) => a.partition - b.partition).map((partition) => Number(partition.offset));
-    return committed.join() === limits.map((limit) => (limit > 0 ? limit : -1)).join();
-  });
+  try {
+    await waitFor(`${groupId} to commit ${limits.join(',')}`, async () => {
+      const [offsets] = await kafkajsAdmin.fetchOffsets({ groupId, topics: [topic] });
+      const committed = offsets!.partitions.sort((a, b) => a.partition - b.partition).map((partition) => Number(partition.offset));
+      return committed.join() === limits.map((limit) => (limit > 0 ? limit : -1)).join();
+    });
+  } catch (error) {
+    await consumer.disconnect();
+    throw error;
+  }
   return { consumer, memberId: () => memberId };
 }
 

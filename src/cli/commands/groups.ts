@@ -125,7 +125,7 @@ function takeAction(argv: readonly string[]): { action: string | undefined; rest
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) return { action: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
-    if (valued.has(arg.slice(2))) i++;
+    if (valued.has(arg.slice(2)) && argv[i + 1]?.startsWith('--') === false) i++;
   }
   return { action: undefined, rest: [...argv] };
 }
@@ -152,8 +152,9 @@ function parseGroupsArguments(action: string, argv: readonly string[]): GroupsAr
     const name = equals > 0 ? arg.slice(2, equals) : arg.slice(2);
     if (valued.has(name)) {
       if (equals > 0) continue;
+      // A value that looks like an option is a forgotten value ('--group=--odd' still works).
       const value = argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
       remaining.push(value);
     } else if (syntax.flags.includes(name)) {
       if (equals > 0) throw new UsageError(`--${name} takes no value`);
