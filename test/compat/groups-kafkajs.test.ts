@@ -277,72 +277,76 @@ test('kafkajs: a SIGKILLed member (no LeaveGroup) is expired after the session t
   }
 });
 
-test('kafkajs: committed offsets survive a broker restart and the group resumes there', async () => {
-  const own = await startBrokerProcess({ config: { 'group.initial.rebalance.delay.ms': '0' } });
-  let restarted: BrokerProcess | undefined;
-  const topic = 'groups-restart';
-  const groupId = 'kafkajs-restart';
-  try {
-    let client = newKafka(own);
-    let ownProducer = client.producer();
-    await ownProducer.connect();
-    const ownAdmin = client.admin();
-    await ownAdmin.connect();
-    await ownAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
-    const send = (from: number, to: number) =>
-      ownProducer.send({ topic, acks: -1, messages: Array.from({ length: to - from }, (_, i) => ({ partition: (from + i) % 2, value: `v${from + i}` })) });
-    await send(0, 100);
-
-    const seen: string[] = [];
-    let consumer = client.consumer({ groupId, ...CONSUMER_OPTIONS });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
-    await waitFor('100 records', () => seen.length === 100);
-    await consumer.commitOffsets([0, 1].map((partition) => ({ topic, partition, offset: '50' })));
-    await consumer.disconnect();
-    await ownAdmin.disconnect();
-    await ownProducer.disconnect();
-    assert.equal(await own.stop(), 0);
-
-    restarted = await startBrokerProcess({ dataDir: own.dataDir, config: { 'group.initial.rebalance.delay.ms': '0' } });
-    client = newKafka(restarted);
-    const restartedAdmin = client.admin();
-    await restartedAdmin.connect();
+for (const ending of ['SIGTERM', 'SIGKILL'] as const) {
+  test(`kafkajs: committed offsets survive a broker ${ending} and restart, and the group resumes there`, async () => {
+    const own = await startBrokerProcess({ config: { 'group.initial.rebalance.delay.ms': '0' } });
+    let restarted: BrokerProcess | undefined;
+    const topic = `groups-restart-${ending}`;
+    const groupId = `kafkajs-restart-${ending}`;
     try {
-      const [offsets] = await restartedAdmin.fetchOffsets({ groupId, topics: [topic] });
-      assert.deepEqual(offsets!.partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '50'], [1, '50']]);
-      const groups = await restartedAdmin.listGroups();
-      assert.ok(groups.groups.some((group) => group.groupId === groupId), 'the group is known after the restart');
-    } finally {
-      await restartedAdmin.disconnect();
-    }
-    ownProducer = client.producer();
-    await ownProducer.connect();
-    await send(100, 120);
-    await ownProducer.disconnect();
+      let client = newKafka(own);
+      let ownProducer = client.producer();
+      await ownProducer.connect();
+      const ownAdmin = client.admin();
+      await ownAdmin.connect();
+      await ownAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+      const send = (from: number, to: number) =>
+        ownProducer.send({ topic, acks: -1, messages: Array.from({ length: to - from }, (_, i) => ({ partition: (from + i) % 2, value: `v${from + i}` })) });
+      await send(0, 100);
 
-    const resumed: { partition: number; offset: number }[] = [];
-    consumer = client.consumer({ groupId, ...CONSUMER_OPTIONS });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ partition, message }) => void resumed.push({ partition, offset: Number(message.offset) }) });
-    try {
-      await waitFor('the records after the committed offsets', () => resumed.length >= 20);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      assert.equal(resumed.length, 20, 'resumed at offset 50, not from the beginning');
-      for (const partition of [0, 1]) {
-        assert.deepEqual(resumed.filter((r) => r.partition === partition).map((r) => r.offset), Array.from({ length: 10 }, (_, i) => 50 + i));
+      const seen: string[] = [];
+      let consumer = client.consumer({ groupId, ...CONSUMER_OPTIONS });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+      await waitFor('100 records', () => seen.length === 100);
+      await consumer.commitOffsets([0, 1].map((partition) => ({ topic, partition, offset: '50' })));
+      await consumer.disconnect();
+      await ownAdmin.disconnect();
+      await ownProducer.disconnect();
+      // An acknowledged commit is in __consumer_offsets, also when the broker gets no chance to flush.
+      if (ending === 'SIGTERM') assert.equal(await own.stop(), 0);
+      else await own.kill();
+
+      restarted = await startBrokerProcess({ dataDir: own.dataDir, config: { 'group.initial.rebalance.delay.ms': '0' } });
+      client = newKafka(restarted);
+      const restartedAdmin = client.admin();
+      await restartedAdmin.connect();
+      try {
+        const [offsets] = await restartedAdmin.fetchOffsets({ groupId, topics: [topic] });
+        assert.deepEqual(offsets!.partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '50'], [1, '50']]);
+        const groups = await restartedAdmin.listGroups();
+        assert.ok(groups.groups.some((group) => group.groupId === groupId), 'the group is known after the restart');
+      } finally {
+        await restartedAdmin.disconnect();
+      }
+      ownProducer = client.producer();
+      await ownProducer.connect();
+      await send(100, 120);
+      await ownProducer.disconnect();
+
+      const resumed: { partition: number; offset: number }[] = [];
+      consumer = client.consumer({ groupId, ...CONSUMER_OPTIONS });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ partition, message }) => void resumed.push({ partition, offset: Number(message.offset) }) });
+      try {
+        await waitFor('the records after the committed offsets', () => resumed.length >= 20);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(resumed.length, 20, 'resumed at offset 50, not from the beginning');
+        for (const partition of [0, 1]) {
+          assert.deepEqual(resumed.filter((r) => r.partition === partition).map((r) => r.offset), Array.from({ length: 10 }, (_, i) => 50 + i));
+        }
+      } finally {
+        await consumer.disconnect();
       }
     } finally {
-      await consumer.disconnect();
+      await restarted?.stop();
+      if (own.child.exitCode === null) await own.stop();
+      removeDir(own.dataDir);
     }
-  } finally {
-    await restarted?.stop();
-    if (own.child.exitCode === null) await own.stop();
-    removeDir(own.dataDir);
-  }
-});
+  });
+}
 
 test('kafkajs: eachBatch with resolveOffset and manual commitOffsets', async () => {
   const topic = 'groups-batch';
