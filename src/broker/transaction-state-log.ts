@@ -1,5 +1,5 @@
 /**
- * The transaction coordinator's runtime on this broker (modelled on consumer-offsets.ts):
+ * The transaction coordinator's runtime on this broker (the topic's part is internal-topic.ts):
  *
  * - `__transaction_state` (created when the first transactional producer looks for its
  *   coordinator, compacted, `transaction.state.log.num.partitions` partitions) holds the
@@ -13,10 +13,8 @@
  *   GroupCoordinator.onTransactionCompleted does after its WriteTxnMarkers append.
  */
 import { Logger } from '../logger.js';
-import { buildRecordBatch } from '../protocol/records/index.js';
 import { KafkaError } from '../errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { CoordinatorRecord } from '../coordinator/group/group-coordinator.js';
 import type {
   TransactionCoordinator,
   TransactionMarker,
@@ -24,95 +22,34 @@ import type {
   TransactionStateLog,
 } from '../coordinator/txn/transaction-coordinator.js';
 import type { Broker } from './broker.js';
-import { CONSUMER_OFFSETS_TOPIC, forEachRecord } from './consumer-offsets.js';
-import type { Partition } from './partition.js';
+import { CONSUMER_OFFSETS_TOPIC } from './consumer-offsets.js';
+import { InternalTopic } from './internal-topic.js';
 
-const log = new Logger('transaction-coordinator');
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
-/** How much of a partition is read at a time while loading. */
-const LOAD_READ_BYTES = 4 * 1024 * 1024;
 
-export class TransactionStateTopic implements TransactionStateLog {
-  private creating: Promise<void> | undefined;
-
-  constructor(private readonly broker: Broker) {}
-
-  private get numPartitions(): number {
-    return this.broker.config.number('transaction.state.log.num.partitions');
-  }
-
-  /** Creates `__transaction_state` if it does not exist yet (Kafka creates it on first use too). */
-  ensureTopic(): Promise<void> {
-    if (this.broker.controller.topic(TRANSACTION_STATE_TOPIC)) return Promise.resolve();
-    this.creating ??= this.broker.controller
-      .createTopic({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: this.numPartitions,
-        replicationFactor: this.broker.config.number('transaction.state.log.replication.factor'),
-        internal: true,
-        configs: new Map([
-          ['cleanup.policy', 'compact'],
-          ['compression.type', 'uncompressed'],
-          ['unclean.leader.election.enable', 'false'],
-          ['segment.bytes', String(this.broker.config.number('transaction.state.log.segment.bytes'))],
-        ]),
-      })
-      .then(
-        () => log.info(`created ${TRANSACTION_STATE_TOPIC} with ${this.numPartitions} partitions`),
-        (error: unknown) => {
-          this.creating = undefined;
-          if (!(error instanceof KafkaError && error.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw error;
-        },
-      );
-    return this.creating;
-  }
-
-  private partition(index: number): Partition {
-    const partition = this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, index);
-    if (!partition) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${TRANSACTION_STATE_TOPIC}-${index} is not available`);
-    return partition;
-  }
-
-  async append(partitionIndex: number, records: readonly CoordinatorRecord[]): Promise<void> {
-    await this.ensureTopic();
-    const now = Date.now();
-    const batch = buildRecordBatch({ records: records.map((record) => ({ key: record.key, value: record.value, timestamp: now })) });
-    await this.partition(partitionIndex).appendRecordsFromCoordinator(batch);
-  }
-
-  partitionCount(): number | undefined {
-    return this.broker.controller.topic(TRANSACTION_STATE_TOPIC)?.partitions.length;
+export class TransactionStateTopic extends InternalTopic implements TransactionStateLog {
+  constructor(broker: Broker) {
+    super(broker, {
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitionsConfig: 'transaction.state.log.num.partitions',
+      replicationFactorConfig: 'transaction.state.log.replication.factor',
+      segmentBytesConfig: 'transaction.state.log.segment.bytes',
+      configs: [
+        ['compression.type', 'uncompressed'],
+        ['unclean.leader.election.enable', 'false'],
+      ],
+      recordKind: 'transaction',
+      log: new Logger('transaction-coordinator'),
+    });
   }
 
   coordinatorEpoch(partitionIndex: number): number {
     return Math.max(0, this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, partitionIndex)?.leaderEpoch ?? 0);
   }
 
-  /** Replays every partition into the coordinator, then marks it loaded (which resends pending markers). */
-  async load(coordinator: TransactionCoordinator): Promise<void> {
-    const started = Date.now();
-    let records = 0;
-    if (this.broker.controller.topic(TRANSACTION_STATE_TOPIC)) {
-      for (let index = 0; index < (this.partitionCount() ?? 0); index++) {
-        const partition = this.broker.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, index);
-        if (!partition) continue;
-        let offset = partition.logStartOffset;
-        const end = partition.highWatermark;
-        while (offset < end) {
-          const data = await partition.log.read(offset, LOAD_READ_BYTES, end, true);
-          if (data.records.length === 0) break;
-          const next = forEachRecord(data.records, (key, value) => {
-            if (key === null) return;
-            coordinator.loadRecord({ key, value });
-            records++;
-          });
-          if (next <= offset) break;
-          offset = next;
-        }
-      }
-    }
-    coordinator.completeLoading();
-    if (records > 0) log.info(`loaded ${records} transaction record(s) from ${TRANSACTION_STATE_TOPIC} in ${Date.now() - started} ms`);
+  /** Replays every partition of the topic into the coordinator, then marks it loaded (which resends pending markers). */
+  load(coordinator: TransactionCoordinator): Promise<void> {
+    return this.replay(coordinator, this.partitionCount() ?? 0);
   }
 }
 

@@ -14,7 +14,6 @@
  * each partition's leader; group requests to the group's coordinator; DescribeConfigs for a
  * broker to that broker; ListGroups to every broker (each lists the groups it coordinates).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaError } from '../errors.js';
 import { assignedPartitionsOf, subscribedTopicsOf } from '../protocol/consumer-protocol.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -33,9 +32,11 @@ import {
 } from '../protocol/messages/index.js';
 import { Cluster, type BrokerNode, type ClientOptions, type TopicMetadata } from './cluster.js';
 import * as configAdmin from './config-admin.js';
-import type { ConfigChange, ConfigChangeResult } from './config-admin.js';
-export type { AlterConfigOperation, ConfigChange, ConfigChangeResult } from './config-admin.js';
-import { brokerError, isRetriable, isRetriableCode } from './errors.js';
+import { answeredResource, byDestination, connectionFor, RESOURCE_TYPE_CODES, resourceKey, type ConfigChange, type ConfigChangeResult, type ConfigResourceType } from './config-admin.js';
+export type { AlterConfigOperation, ConfigChange, ConfigChangeResult, ConfigResourceType } from './config-admin.js';
+import { brokerError, errorOrNull, isRetriable, isRetriableCode } from './errors.js';
+import { perItem, type ItemResult } from './per-item.js';
+export type { ItemResult } from './per-item.js';
 import {
   describeProducers as describeProducersApi,
   describeTransactions as describeTransactionsApi,
@@ -53,11 +54,6 @@ export interface TopicPartition {
 export interface TopicPartitions {
   readonly topic: string;
   readonly partitions: readonly number[];
-}
-
-/** The outcome of one item of a batch request: error is null on success. */
-export interface ItemResult {
-  readonly error: KafkaError | null;
 }
 
 export interface NewTopic {
@@ -98,10 +94,6 @@ export interface ClusterDescription {
   readonly controllerId: number;
   readonly brokers: readonly BrokerNode[];
 }
-
-export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger' | 'client-metrics' | 'group';
-
-const RESOURCE_TYPE_CODES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8, 'client-metrics': 16, group: 32 };
 
 /** Kafka's ConfigEntry.ConfigSource names, by the protocol's code. */
 const CONFIG_SOURCES = [
@@ -253,10 +245,6 @@ function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map<string
   return topics;
 }
 
-function errorOrNull(code: number, context: string, message?: string | null): KafkaError | null {
-  return code === ErrorCode.NONE ? null : brokerError(code, context, message);
-}
-
 export class Admin {
   readonly cluster: Cluster;
 
@@ -278,35 +266,6 @@ export class Admin {
 
   close(): Promise<void> {
     return this.cluster.close();
-  }
-
-  /**
-   * Sends items in rounds until each has a final result: items whose result is a retriable error
-   * go again after a backoff, until the API timeout, when their last error becomes their result.
-   * A round retries its own transport errors (through the cluster's with… helpers).
-   */
-  private async perItem<I, R extends ItemResult>(items: readonly I[], keyOf: (item: I) => string, round: (pending: I[]) => Promise<Map<string, R>>): Promise<R[]> {
-    const results = new Map<string, R>();
-    const deadline = Date.now() + this.cluster.apiTimeoutMs;
-    let backoffMs = 100;
-    for (;;) {
-      const pending = items.filter((item) => !results.has(keyOf(item)));
-      if (pending.length === 0) break;
-      const answered = await round(pending);
-      let again = false;
-      for (const item of pending) {
-        const key = keyOf(item);
-        const result = answered.get(key);
-        if (!result) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for ${key.replace('\u0000', ' partition ')}`);
-        if (isRetriable(result.error) && Date.now() + backoffMs < deadline) again = true;
-        else results.set(key, result);
-      }
-      if (again) {
-        await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 1_000);
-      }
-    }
-    return items.map((item) => results.get(keyOf(item))!);
   }
 
   // ---- cluster and topics ------------------------------------------------------------------
@@ -343,7 +302,8 @@ export class Admin {
 
   async createTopics(topics: readonly NewTopic[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<CreateTopicResult[]> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const results = await this.perItem(
+    const results = await perItem(
+      this.cluster,
       topics,
       (topic) => topic.name,
       (pending) =>
@@ -383,7 +343,8 @@ export class Admin {
 
   async deleteTopics(names: readonly string[], options: { timeoutMs?: number } = {}): Promise<TopicResult[]> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const results = await this.perItem(
+    const results = await perItem(
+      this.cluster,
       names,
       (name) => name,
       (pending) =>
@@ -406,7 +367,8 @@ export class Admin {
   /** Raises topics' partition counts. */
   async createPartitions(changes: readonly NewPartitions[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<TopicResult[]> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const results = await this.perItem(
+    const results = await perItem(
+      this.cluster,
       changes,
       (change) => change.topic,
       (pending) =>
@@ -433,18 +395,11 @@ export class Admin {
 
   /** Configs of topics, brokers, …; a broker's own configs are asked of that broker. */
   async describeConfigs(resources: readonly ConfigResource[], options: { includeSynonyms?: boolean; includeDocumentation?: boolean } = {}): Promise<ConfigResourceResult[]> {
-    const keyOf = (resource: ConfigResource) => `${resource.type}\u0000${resource.name}`;
-    return this.perItem(resources, keyOf, (pending) => this.cluster.retry(async () => {
-      // Broker-scoped resources with a broker id go to that broker, everything else to any broker.
-      const byDestination = new Map<number, ConfigResource[]>();
-      for (const resource of pending) {
-        const nodeId = (resource.type === 'broker' || resource.type === 'broker-logger') && /^\d+$/.test(resource.name) ? Number(resource.name) : -1;
-        byDestination.set(nodeId, [...(byDestination.get(nodeId) ?? []), resource]);
-      }
+    const round = (pending: ConfigResource[]) => this.cluster.retry(async () => {
       const answered = new Map<string, ConfigResourceResult>();
       await Promise.all(
-        [...byDestination].map(async ([nodeId, list]) => {
-          const connection = nodeId >= 0 ? await this.cluster.nodeConnection(nodeId) : await this.cluster.anyConnection();
+        [...byDestination(pending)].map(async ([nodeId, list]) => {
+          const connection = await connectionFor(this.cluster, nodeId);
           const version = connection.versionFor(describeConfigsApi);
           const response = await connection.send(describeConfigsApi, {
             resources: list.map((resource) => ({ resourceType: RESOURCE_TYPE_CODES[resource.type], resourceName: resource.name, configurationKeys: resource.keys ?? null })),
@@ -452,8 +407,8 @@ export class Admin {
             includeDocumentation: options.includeDocumentation ?? false,
           });
           response.results.forEach((result, index) => {
-            const resource = list.find((candidate) => candidate.name === result.resourceName && RESOURCE_TYPE_CODES[candidate.type] === result.resourceType) ?? list[index]!;
-            answered.set(keyOf(resource), {
+            const resource = answeredResource(list, result, index);
+            answered.set(resourceKey(resource), {
               type: resource.type,
               name: resource.name,
               error: errorOrNull(result.errorCode, `${resource.type} '${resource.name}'`, result.errorMessage),
@@ -475,7 +430,8 @@ export class Admin {
         }),
       );
       return answered;
-    }));
+    });
+    return perItem(this.cluster, resources, resourceKey, round);
   }
 
   // ---- offsets -----------------------------------------------------------------------------

@@ -4,26 +4,20 @@
  * to or subtracted from.
  *
  * Each resource gets its own result with its own error, as Kafka's per-item futures do;
- * resources whose error is retriable are sent again after a backoff until the API timeout. A
+ * resources whose error is retriable are sent again after a backoff until the API timeout
+ * (per-item.ts). Where a resource goes is shared with Admin.describeConfigs: a
  * broker resource named by id goes to that broker; the rest (topics, the cluster-wide broker
  * default '') to any broker (a KRaft broker forwards config changes to the controller itself).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { KafkaError } from '../errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
 import { incrementalAlterConfigs as incrementalAlterConfigsApi } from '../protocol/messages/index.js';
 import type { Cluster } from './cluster.js';
 import type { Connection } from './connection.js';
-import { brokerError, isRetriable } from './errors.js';
-
-/** The outcome of one item: error is null on success. */
-export interface ItemOutcome {
-  readonly error: KafkaError | null;
-}
+import { errorOrNull } from './errors.js';
+import { perItem, type ItemResult } from './per-item.js';
 
 export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger' | 'client-metrics' | 'group';
 
-const RESOURCE_TYPE_CODES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8, 'client-metrics': 16, group: 32 };
+export const RESOURCE_TYPE_CODES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8, 'client-metrics': 16, group: 32 };
 
 /** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType). */
 export type AlterConfigOperation = 'set' | 'delete' | 'append' | 'subtract';
@@ -37,50 +31,13 @@ export interface ConfigChange {
   readonly operations: readonly { readonly name: string; readonly operation: AlterConfigOperation; readonly value?: string | null }[];
 }
 
-export interface ConfigChangeResult extends ItemOutcome {
+export interface ConfigChangeResult extends ItemResult {
   readonly type: ConfigResourceType;
   readonly name: string;
 }
 
-function errorOrNull(code: number, context: string, message?: string | null): KafkaError | null {
-  return code === ErrorCode.NONE ? null : brokerError(code, context, message);
-}
-
-/**
- * Sends items in rounds until each has a final result: items whose result is a retriable error
- * go again after a backoff, until the API timeout, when their last error becomes their result.
- */
-async function perItem<I, R extends ItemOutcome>(
-  cluster: Cluster,
-  items: readonly I[],
-  keyOf: (item: I) => string,
-  round: (pending: I[]) => Promise<Map<string, R>>,
-): Promise<R[]> {
-  const results = new Map<string, R>();
-  const deadline = Date.now() + cluster.apiTimeoutMs;
-  let backoffMs = 100;
-  for (;;) {
-    const pending = items.filter((item) => !results.has(keyOf(item)));
-    if (pending.length === 0) break;
-    const answered = await round(pending);
-    let again = false;
-    for (const item of pending) {
-      const key = keyOf(item);
-      const result = answered.get(key);
-      if (!result) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for ${key.replace('\u0000', ' ')}`);
-      if (isRetriable(result.error) && Date.now() + backoffMs < deadline) again = true;
-      else results.set(key, result);
-    }
-    if (again) {
-      await sleep(backoffMs);
-      backoffMs = Math.min(backoffMs * 2, 1_000);
-    }
-  }
-  return items.map((item) => results.get(keyOf(item))!);
-}
-
 /** Groups resources by where they go: a broker resource named by id to that broker, the rest to any (-1). */
-function byDestination<R extends { type: ConfigResourceType; name: string }>(resources: readonly R[]): Map<number, R[]> {
+export function byDestination<R extends { type: ConfigResourceType; name: string }>(resources: readonly R[]): Map<number, R[]> {
   const destinations = new Map<number, R[]>();
   for (const resource of resources) {
     const nodeId = (resource.type === 'broker' || resource.type === 'broker-logger') && /^\d+$/.test(resource.name) ? Number(resource.name) : -1;
@@ -89,12 +46,17 @@ function byDestination<R extends { type: ConfigResourceType; name: string }>(res
   return destinations;
 }
 
-function connectionFor(cluster: Cluster, nodeId: number): Promise<Connection> {
+export function connectionFor(cluster: Cluster, nodeId: number): Promise<Connection> {
   return nodeId >= 0 ? cluster.nodeConnection(nodeId) : cluster.anyConnection();
 }
 
-function resourceKey(resource: { type: ConfigResourceType; name: string }): string {
+export function resourceKey(resource: { type: ConfigResourceType; name: string }): string {
   return `${resource.type}\u0000${resource.name}`;
+}
+
+/** The resource a result of a config response is for: the one it names, else the one at its place. */
+export function answeredResource<R extends { type: ConfigResourceType; name: string }>(list: readonly R[], result: { resourceName: string; resourceType: number }, index: number): R {
+  return list.find((candidate) => candidate.name === result.resourceName && RESOURCE_TYPE_CODES[candidate.type] === result.resourceType) ?? list[index]!;
 }
 
 /**
@@ -106,7 +68,7 @@ export async function incrementalAlterConfigs(
   changes: readonly ConfigChange[],
   options: { validateOnly?: boolean } = {},
 ): Promise<ConfigChangeResult[]> {
-  return perItem(cluster, changes, resourceKey, (pending) =>
+  const round = (pending: ConfigChange[]) =>
     cluster.retry(async () => {
       const answered = new Map<string, ConfigChangeResult>();
       await Promise.all(
@@ -125,7 +87,7 @@ export async function incrementalAlterConfigs(
             validateOnly: options.validateOnly ?? false,
           });
           response.responses.forEach((result, index) => {
-            const change = list.find((candidate) => candidate.name === result.resourceName && RESOURCE_TYPE_CODES[candidate.type] === result.resourceType) ?? list[index]!;
+            const change = answeredResource(list, result, index);
             answered.set(resourceKey(change), {
               type: change.type,
               name: change.name,
@@ -135,6 +97,6 @@ export async function incrementalAlterConfigs(
         }),
       );
       return answered;
-    }),
-  );
+    });
+  return perItem(cluster, changes, resourceKey, round, ' ');
 }

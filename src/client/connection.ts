@@ -232,13 +232,7 @@ export class Connection {
   private sendAt<S extends ApiSpec>(api: Api<S>, version: number, body: MessageInput<S['request']>, timeoutMs: number): Promise<Message<S['response']>> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(new ConnectionError(`connection to ${this.address} is closed`));
-    const correlationId = this.nextCorrelationId;
-    this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
-    const writer = new Writer();
-    const setSize = writer.reserveInt32();
-    writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.clientId }, api.requestHeaderVersion(version));
-    api.encodeRequest(writer, version, body);
-    setSize(writer.length - 4);
+    const { correlationId, chunks } = this.encode(api, version, body);
     return new Promise<Message<S['response']>>((resolve, reject) => {
       const request: InFlight = {
         correlationId,
@@ -255,7 +249,7 @@ export class Connection {
       this.inFlight.push(request);
       // One writev for the header and body chunks.
       this.socket.cork();
-      for (const chunk of writer.finish()) this.socket.write(chunk);
+      for (const chunk of chunks) this.socket.write(chunk);
       this.socket.uncork();
     });
   }
@@ -274,6 +268,17 @@ export class Connection {
     } catch (error) {
       return Promise.reject(error);
     }
+    const { chunks } = this.encode(api, version, body);
+    return new Promise<void>((resolve, reject) => {
+      this.socket.cork();
+      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+      this.socket.write(chunks[chunks.length - 1]!, (error) => (error ? reject(this.failure ?? new ConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error })) : resolve()));
+      this.socket.uncork();
+    });
+  }
+
+  /** A request as it goes on the wire (size, header, body), under the next correlation id. */
+  private encode<S extends ApiSpec>(api: Api<S>, version: number, body: MessageInput<S['request']>): { correlationId: number; chunks: Buffer[] } {
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
     const writer = new Writer();
@@ -281,13 +286,7 @@ export class Connection {
     writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.clientId }, api.requestHeaderVersion(version));
     api.encodeRequest(writer, version, body);
     setSize(writer.length - 4);
-    return new Promise<void>((resolve, reject) => {
-      const chunks = writer.finish();
-      this.socket.cork();
-      for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
-      this.socket.write(chunks[chunks.length - 1]!, (error) => (error ? reject(this.failure ?? new ConnectionError(`connection to ${this.address} failed: ${error.message}`, { cause: error })) : resolve()));
-      this.socket.uncork();
-    });
+    return { correlationId, chunks: writer.finish() };
   }
 
   private async negotiateVersions(timeoutMs: number): Promise<void> {

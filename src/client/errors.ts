@@ -30,6 +30,11 @@ export function brokerError(code: number, context: string, brokerMessage?: strin
   return new KafkaError(code, `${name} (${context})${detail}`);
 }
 
+/** brokerError for a code other than NONE; null for NONE. */
+export function errorOrNull(code: number, context: string, brokerMessage?: string | null): KafkaError | null {
+  return code === ErrorCode.NONE ? null : brokerError(code, context, brokerMessage);
+}
+
 /** Errors after which the same request may succeed once metadata or the coordinator is looked up again. */
 const RETRIABLE = new Set<number>([
   ErrorCode.NETWORK_EXCEPTION,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { apiVersions, createTopics, fetchApi, listOffsets, metadata, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { fetchBody, RawClient } from '../helpers/raw-client.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
 
 let server: InProcessBroker;
@@ -222,39 +222,25 @@ test('a failed acks=0 produce closes the connection (the only way to tell such a
 });
 
 test('fetch beyond the log end answers OFFSET_OUT_OF_RANGE; an unknown topic UNKNOWN_TOPIC_OR_PARTITION', async () => {
-  const answer = await bystander.request(fetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
+  const answer = await bystander.request(
+    fetchApi,
+    11,
+    fetchBody([
       { topic: 'victim', partitions: [{ partition: 0, fetchOffset: 1_000_000, partitionMaxBytes: 1 << 20 }] },
       { topic: 'nowhere', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+    ]),
+  );
   assert.equal(answer!.body.responses[0]!.partitions[0]!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
   assert.equal(answer!.body.responses[1]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
 
 test('pipelined requests are answered in request order, a long poll first', async () => {
   const client = await RawClient.connect(server.port);
-  const longPoll = client.send(fetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 300,
-    minBytes: 1 << 20,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'victim', partitions: [{ partition: 0, fetchOffset: (await logEndOffsets())[0]!, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const longPoll = client.send(
+    fetchApi,
+    11,
+    fetchBody([{ topic: 'victim', partitions: [{ partition: 0, fetchOffset: (await logEndOffsets())[0]!, partitionMaxBytes: 1 << 20 }] }], { maxWaitMs: 300, minBytes: 1 << 20 }),
+  );
   const quick = client.send(metadata, 1, { topics: [] });
   const first = await client.response(fetchApi, 11);
   const second = await client.response(metadata, 1);
@@ -268,18 +254,7 @@ test('a client that never reads its responses does not grow the broker without b
   client.socket.pause();
   // Each fetch answers ~8 KiB of records; 50,000 unread answers would be ~400 MiB.
   for (let i = 0; i < 40; i++) await produceTo(buildRecordBatch({ records: [{ value: Buffer.alloc(4000, i) }, { value: Buffer.alloc(4000, i) }] }));
-  const request = client.encode(fetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'victim', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 8200 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  }).frame;
+  const request = client.encode(fetchApi, 11, fetchBody([{ topic: 'victim', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 8200 }] }])).frame;
   const baseline = process.memoryUsage().rss;
   const count = 50_000;
   // Pipelined requests with fresh correlation ids (the broker does not care about reuse, but be exact).

@@ -19,7 +19,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { hasKcat, run } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, temporaryDataDir, type BrokerProcess } from '../helpers/broker-process.js';
+import { removeDir, startBrokerProcess, stopAndRemove, temporaryDataDir, type BrokerProcess } from '../helpers/broker-process.js';
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
@@ -168,8 +168,7 @@ test('a compacted topic keeps exactly the latest value of each live key; tombsto
     assert.ok(segments.length < 10, `the cleaned segments were merged (${segments.length} left)`);
     assert.ok(existsSync(join(broker.dataDir, 'cleaner-offset-checkpoint')));
   } finally {
-    await broker.stop();
-    removeDir(broker.dataDir);
+    await stopAndRemove(broker);
   }
 });
 

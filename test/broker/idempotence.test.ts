@@ -11,7 +11,7 @@ import { KafkaError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { apiVersions, createTopics, fetchApi, initProducerId, listOffsets, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch, CompressionType, decodeRecords, RecordBatchHeader } from '../../src/protocol/records/index.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { fetchBody, RawClient } from '../helpers/raw-client.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
 import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
 
@@ -67,18 +67,7 @@ async function latestOffset(raw: RawClient, topic: string, isolationLevel: numbe
 }
 
 function fetchRequest(topic: string, fetchOffset: number, isolationLevel: number, wait = { maxWaitMs: 0, minBytes: 0 }) {
-  return {
-    replicaId: -1,
-    maxWaitMs: wait.maxWaitMs,
-    minBytes: wait.minBytes,
-    maxBytes: 1 << 20,
-    isolationLevel,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
+  return fetchBody([{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }], { ...wait, isolationLevel });
 }
 
 /** Batches of a fetch answer: base offset, whether control, and the record keys. */

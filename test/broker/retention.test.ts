@@ -22,7 +22,9 @@ import { apiVersions, deleteRecords, fetchApi, listOffsets } from '../../src/pro
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
 import { hasConfluentKafkaPython, runPython } from '../helpers/external-tools.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { fetchBody, RawClient } from '../helpers/raw-client.js';
+import { connectAdminAndProducer } from '../helpers/kafkajs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -43,10 +45,7 @@ async function startBroker(): Promise<void> {
   broker = new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, ...BROKER_SETTINGS } }));
   await broker.start();
   kafka = new Kafka({ clientId: 'tidelog-retention', brokers: [`127.0.0.1:${broker.boundPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin, producer } = await connectAdminAndProducer(kafka));
 }
 
 async function stopBroker(): Promise<void> {
@@ -64,16 +63,6 @@ after(async () => {
   await stopBroker();
   removeDir(dataDir);
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined && result !== null && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function offsetsOf(topic: string): Promise<{ low: number; high: number }> {
   const [partition] = await admin.fetchTopicOffsets(topic);
@@ -410,15 +399,10 @@ test('DeleteRecords v0-v2 answers the low watermark or the error per partition; 
     );
 
     // Fetch below the new start: OFFSET_OUT_OF_RANGE; at it: data. ListOffsets earliest: the start.
-    const fetched = await client.request(fetchApi, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
+    const fetched = await client.request(
+      fetchApi,
+      11,
+      fetchBody([
         {
           topic,
           partitions: [
@@ -426,10 +410,8 @@ test('DeleteRecords v0-v2 answers the low watermark or the error per partition; 
             { partition: 1, fetchOffset: 0, partitionMaxBytes: 1 << 20 },
           ],
         },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+      ]),
+    );
     const [below, from] = fetched!.body.responses[0]!.partitions;
     assert.equal(below!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     assert.equal(from!.errorCode, ErrorCode.NONE);

@@ -14,6 +14,8 @@ import { Admin } from '../../src/client/admin.js';
 import { CLI_PATH } from '../helpers/broker-process.js';
 import { run } from '../helpers/external-tools.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
+import { connectAdminAndProducer, consumeAndCommitUpTo } from '../helpers/kafkajs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 const TOPIC = 'cli-orders';
@@ -36,10 +38,7 @@ before(async () => {
   broker = await startInProcessBroker({ 'group.initial.rebalance.delay.ms': '0' });
   bootstrap = `127.0.0.1:${broker.port}`;
   kafka = new Kafka({ clientId: 'cli-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  kafkajsAdmin = kafka.admin();
-  await kafkajsAdmin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin: kafkajsAdmin, producer } = await connectAdminAndProducer(kafka));
   admin = new Admin({ bootstrapServers: bootstrap });
   await kafkajsAdmin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
   const messages = [];
@@ -101,14 +100,6 @@ async function committed(groupId: string): Promise<number[]> {
   return offsets!.partitions.sort((a, b) => a.partition - b.partition).map((partition) => Number(partition.offset));
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * Commits offsets for a group without members, as an admin does (with Tidelog's admin client:
  * kafkajs's setOffsets joins the group with a consumer to do it, which takes seconds).
@@ -124,22 +115,10 @@ let consumer: Consumer | undefined;
 let memberId = '';
 
 test('describe: an active kafkajs group shows LAG = N − M per partition, its consumer on each row, as the admin API reports', async () => {
-  const consumed = [0, 0, 0];
   const member = kafka.consumer({ groupId: ACTIVE, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
   consumer = member;
   member.on(member.events.GROUP_JOIN, (event) => (memberId = event.payload.memberId));
-  await member.connect();
-  await member.subscribe({ topic: TOPIC, fromBeginning: true });
-  await member.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      if (Number(message.offset) >= M[partition]!) {
-        member.pause([{ topic: TOPIC, partitions: [partition] }]);
-        return;
-      }
-      if (++consumed[partition]! === M[partition]) await member.commitOffsets([{ topic: TOPIC, partition, offset: String(M[partition]) }]);
-    },
-  });
+  await consumeAndCommitUpTo(member, TOPIC, M);
   await waitFor('the commits of M records per partition', async () => (await committed(ACTIVE)).join() === M.join());
 
   const described = await groups('describe', '--group', ACTIVE);

@@ -12,6 +12,8 @@ import { Admin } from '../../src/client/admin.js';
 import { KafkaError } from '../../src/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
+import { connectAdminAndProducer, consumeAndCommitUpTo } from '../helpers/kafkajs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 const N = 20;
@@ -28,10 +30,7 @@ before(async () => {
   broker = await startInProcessBroker({ 'group.initial.rebalance.delay.ms': '0' });
   const bootstrap = `127.0.0.1:${broker.port}`;
   kafka = new Kafka({ clientId: 'admin-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  kafkajsAdmin = kafka.admin();
-  await kafkajsAdmin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin: kafkajsAdmin, producer } = await connectAdminAndProducer(kafka));
   admin = await Admin.connect({ bootstrapServers: bootstrap, clientId: 'tidelog-admin-test' });
 });
 
@@ -52,14 +51,6 @@ async function produce(topic: string, partitions: number, perPartition: number):
   await producer.send({ topic, acks: -1, messages });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function hasCode(code: ErrorCode) {
   return (error: unknown) => {
     assert.ok(error instanceof KafkaError, `expected a KafkaError, got ${String(error)}`);
@@ -71,22 +62,9 @@ function hasCode(code: ErrorCode) {
 /** A kafkajs member of `groupId` that consumes and commits `limits[p]` records of each partition p, then pauses it. */
 async function consumeAndCommit(groupId: string, topic: string, limits: readonly number[]): Promise<{ consumer: Consumer; memberId: () => string }> {
   let memberId = '';
-  const consumed = limits.map(() => 0);
   const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
   consumer.on(consumer.events.GROUP_JOIN, (event) => (memberId = event.payload.memberId));
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      if (Number(message.offset) >= limits[partition]!) {
-        consumer.pause([{ topic, partitions: [partition] }]);
-        return;
-      }
-      consumed[partition]!++;
-      if (consumed[partition] === limits[partition]) await consumer.commitOffsets([{ topic, partition, offset: String(limits[partition]) }]);
-    },
-  });
+  await consumeAndCommitUpTo(consumer, topic, limits);
   try {
     await waitFor(`${groupId} to commit ${limits.join(',')}`, async () => {
       const [offsets] = await kafkajsAdmin.fetchOffsets({ groupId, topics: [topic] });

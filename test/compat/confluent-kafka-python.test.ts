@@ -5,8 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasConfluentKafkaPython, runPython } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { hasConfluentKafkaPython, PYTHON_READ_TO_END, runPython } from '../helpers/external-tools.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 
 const skip = !hasConfluentKafkaPython() && 'python3-confluent-kafka is not installed';
 let broker: BrokerProcess;
@@ -18,13 +18,13 @@ before(async () => {
 
 after(async () => {
   if (skip) return;
-  await broker.stop();
-  removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 const SCRIPT = String.raw`
 import base64, json, random, sys
-from confluent_kafka import Producer, Consumer, TopicPartition, KafkaError
+from confluent_kafka import Producer
+${PYTHON_READ_TO_END}
 
 bootstrap, topic, codec, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 rng = random.Random(7)
@@ -52,23 +52,8 @@ for i in range(count):
     producer.poll(0)
 producer.flush(30)
 
-consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'unused-assign-only', 'enable.auto.commit': False,
-                     'auto.offset.reset': 'earliest', 'enable.partition.eof': True})
-consumer.assign([TopicPartition(topic, p, 0) for p in range(3)])
-received = []
-eof = set()
-while len(eof) < 3:
-    msg = consumer.poll(10)
-    if msg is None:
-        break
-    if msg.error():
-        if msg.error().code() == KafkaError._PARTITION_EOF:
-            eof.add(msg.partition())
-            continue
-        raise Exception(msg.error())
-    received.append({'partition': msg.partition(), 'offset': msg.offset(), 'key': msg.key(), 'value': msg.value(),
-                     'headers': msg.headers(), 'ts': msg.timestamp()[1], 'ts_type': msg.timestamp()[0]})
-consumer.close()
+received = read_to_end(bootstrap, topic, 3, lambda msg: {'partition': msg.partition(), 'offset': msg.offset(), 'key': msg.key(), 'value': msg.value(),
+                                                       'headers': msg.headers(), 'ts': msg.timestamp()[1], 'ts_type': msg.timestamp()[0]})
 
 def enc(b):
     return None if b is None else base64.b64encode(b).decode()

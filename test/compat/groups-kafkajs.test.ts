@@ -11,8 +11,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import kafkajs, { type Admin, type Consumer, type EachMessagePayload, type Producer } from 'kafkajs';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { removeDir, startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 import { generationOf, trackGenerations, type JoinInfo } from './groups-kafkajs-member.js';
+import { connectAdminAndProducer, consumeAndCommitUpTo } from '../helpers/kafkajs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
 const SESSION_TIMEOUT_MS = 10_000;
@@ -29,31 +31,17 @@ trackGenerations((info) => joins.push(info));
 before(async () => {
   broker = await startBrokerProcess({ config: { 'group.initial.rebalance.delay.ms': '0' } });
   kafka = newKafka(broker);
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin, producer } = await connectAdminAndProducer(kafka));
 });
 
 after(async () => {
   await producer?.disconnect();
   await admin?.disconnect();
-  await broker?.stop();
-  if (broker) removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 function newKafka(target: BrokerProcess): InstanceType<typeof Kafka> {
   return new Kafka({ clientId: 'tidelog-groups', brokers: [target.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined && result !== null && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Produces `perPartition` records to each partition; returns the (partition, offset) keys written. */
@@ -503,23 +491,8 @@ test('kafkajs admin: lag = log end - committed offset, per partition', async () 
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
   await produce(topic, 3, 40, 'lag');
   const limits = [10, 25, 40];
-  const consumed = [0, 0, 0];
   const consumer = kafka.consumer({ groupId, ...CONSUMER_OPTIONS });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      if (Number(message.offset) >= limits[partition]!) {
-        consumer.pause([{ topic, partitions: [partition] }]);
-        return;
-      }
-      consumed[partition]!++;
-      if (consumed[partition] === limits[partition]) {
-        await consumer.commitOffsets([{ topic, partition, offset: String(limits[partition]) }]);
-      }
-    },
-  });
+  const consumed = await consumeAndCommitUpTo(consumer, topic, limits);
   try {
     await waitFor('committed up to the limits', async () => (await committedOffsets(groupId, topic)).join() === limits.join());
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });

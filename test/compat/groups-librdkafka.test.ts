@@ -15,7 +15,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import { DEBIAN_PYTHON, hasConfluentKafkaPython, hasKcat, runPython } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
+import { connectAdminAndProducer } from '../helpers/kafkajs.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel, AssignerProtocol } = kafkajs;
 const skipKcat = !hasKcat() && 'kcat is not installed (apt-get install kcat)';
@@ -37,31 +39,15 @@ before(async () => {
   if (skipKcat && skipPython) return;
   broker = await startBrokerProcess({ config: { 'group.initial.rebalance.delay.ms': '0' } });
   const kafka = new Kafka({ clientId: 'tidelog-groups-librdkafka', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin, producer } = await connectAdminAndProducer(kafka));
 });
 
 after(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await producer?.disconnect();
   await admin?.disconnect();
-  if (broker) {
-    await broker.stop();
-    removeDir(broker.dataDir);
-  }
+  await stopAndRemove(broker);
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined && result !== null && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const sorted = (values: Iterable<number>): number[] => [...values].sort((a, b) => a - b);

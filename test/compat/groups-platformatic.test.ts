@@ -7,7 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type ConsumerGroupJoinPayload, type Message, type MessagesStream } from '@platformatic/kafka';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
@@ -22,21 +23,8 @@ before(async () => {
 after(async () => {
   await producer?.close();
   await admin?.close();
-  if (broker) {
-    await broker.stop();
-    removeDir(broker.dataDir);
-  }
+  await stopAndRemove(broker);
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined && result !== null && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const sorted = (values: Iterable<number>): number[] => [...values].sort((a, b) => a - b);

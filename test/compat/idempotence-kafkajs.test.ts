@@ -10,12 +10,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Admin, type Consumer } from 'kafkajs';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { initProducerId, produce } from '../../src/protocol/messages/index.js';
-import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, RawProducers } from '../helpers/raw-client.js';
 import { DroppingProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -39,16 +37,6 @@ after(async () => {
   await server?.stop();
   await proxy?.stop();
 });
-
-async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = check();
-    if (result !== undefined && result !== null && result !== false) return result;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function highWatermark(topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -115,27 +103,19 @@ test('kafkajs read_committed consumer skips aborted transactions and stops at th
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
   const partition = server.broker.replicaManager.getPartition(topic, 0)!;
   const raw = await RawClient.connect(server.port);
-  const newProducer = async () => (await raw.request(initProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }))!.body.producerId;
-  const sequences = new Map<number, number>();
-  const write = async (producerId: number, values: string[], transactional: boolean) => {
-    const baseSequence = sequences.get(producerId) ?? 0;
-    sequences.set(producerId, baseSequence + values.length);
-    const records = buildRecordBatch({ producerId, producerEpoch: 0, baseSequence, isTransactional: transactional, records: values.map((value) => ({ value })) });
-    const answer = await raw.request(produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
-    assert.equal(answer!.body.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
-  };
+  const producers = new RawProducers(raw, topic);
   try {
-    const [plain, aborted, committed, open] = [await newProducer(), await newProducer(), await newProducer(), await newProducer()];
-    await write(plain, ['p1'], false);
-    await write(aborted, ['a1', 'a2'], true);
-    await write(committed, ['c1'], true);
-    await write(aborted, ['a3'], true);
-    await write(committed, ['c2'], true);
+    const [plain, aborted, committed, open] = [await producers.create(), await producers.create(), await producers.create(), await producers.create()];
+    await producers.write(plain, ['p1'], false);
+    await producers.write(aborted, ['a1', 'a2'], true);
+    await producers.write(committed, ['c1'], true);
+    await producers.write(aborted, ['a3'], true);
+    await producers.write(committed, ['c2'], true);
     await partition.appendTxnMarker({ producerId: aborted, producerEpoch: 0, coordinatorEpoch: 0, commit: false });
-    await write(plain, ['p2'], false);
+    await producers.write(plain, ['p2'], false);
     await partition.appendTxnMarker({ producerId: committed, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
-    await write(open, ['o1'], true);
-    await write(plain, ['p3'], false); // above the open transaction: not yet stable
+    await producers.write(open, ['o1'], true);
+    await producers.write(plain, ['p3'], false); // above the open transaction: not yet stable
 
     const { values, consumer } = await consume(topic, 'read-committed-readers', (got) => got.length >= 4);
     try {

@@ -9,12 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { initProducerId, produce } from '../../src/protocol/messages/index.js';
-import { buildRecordBatch } from '../../src/protocol/records/index.js';
-import { hasConfluentKafkaPython, hasKcat, run, runPython } from '../helpers/external-tools.js';
+import { hasConfluentKafkaPython, hasKcat, PYTHON_READ_TO_END, run, runPython } from '../helpers/external-tools.js';
 import { startInProcessBroker, type InProcessBroker } from '../helpers/in-process-broker.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, RawProducers } from '../helpers/raw-client.js';
 import { DroppingProxy } from '../helpers/tcp-proxy.js';
 
 const noPython = !hasConfluentKafkaPython() && 'python3-confluent-kafka is not installed';
@@ -38,7 +35,8 @@ after(async () => {
 
 const IDEMPOTENT_SCRIPT = String.raw`
 import json, sys
-from confluent_kafka import Producer, Consumer, TopicPartition, KafkaError
+from confluent_kafka import Producer
+${PYTHON_READ_TO_END}
 
 bootstrap, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 delivered, errors = [], []
@@ -56,21 +54,7 @@ for i in range(count):
     producer.poll(0)
 producer.flush(60)
 
-consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'unused-assign-only', 'enable.auto.commit': False,
-                     'auto.offset.reset': 'earliest', 'enable.partition.eof': True})
-consumer.assign([TopicPartition(topic, p, 0) for p in range(3)])
-received, eof = [], set()
-while len(eof) < 3:
-    msg = consumer.poll(10)
-    if msg is None:
-        break
-    if msg.error():
-        if msg.error().code() == KafkaError._PARTITION_EOF:
-            eof.add(msg.partition())
-            continue
-        raise Exception(msg.error())
-    received.append([msg.partition(), msg.offset(), msg.value().decode()])
-consumer.close()
+received = read_to_end(bootstrap, topic, 3, lambda msg: [msg.partition(), msg.offset(), msg.value().decode()])
 print(json.dumps({'errors': errors, 'delivered': delivered, 'received': received}))
 `;
 
@@ -118,25 +102,17 @@ test('kcat read_committed skips aborted transactions and ends at the last stable
   try {
     await server.broker.controller.createTopic({ name: topic, numPartitions: 1, replicationFactor: 1 });
     const partition = server.broker.replicaManager.getPartition(topic, 0)!;
-    const newProducer = async () => (await raw.request(initProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }))!.body.producerId;
-    const sequences = new Map<number, number>();
-    const write = async (producerId: number, values: string[], transactional: boolean) => {
-      const baseSequence = sequences.get(producerId) ?? 0;
-      sequences.set(producerId, baseSequence + values.length);
-      const records = buildRecordBatch({ producerId, producerEpoch: 0, baseSequence, isTransactional: transactional, records: values.map((value) => ({ value })) });
-      const answer = await raw.request(produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
-      assert.equal(answer!.body.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
-    };
-    const [plain, aborted, committed, open] = [await newProducer(), await newProducer(), await newProducer(), await newProducer()];
-    await write(plain, ['p1'], false);
-    await write(aborted, ['a1', 'a2'], true);
-    await write(committed, ['c1'], true);
-    await write(aborted, ['a3'], true);
+    const producers = new RawProducers(raw, topic);
+    const [plain, aborted, committed, open] = [await producers.create(), await producers.create(), await producers.create(), await producers.create()];
+    await producers.write(plain, ['p1'], false);
+    await producers.write(aborted, ['a1', 'a2'], true);
+    await producers.write(committed, ['c1'], true);
+    await producers.write(aborted, ['a3'], true);
     await partition.appendTxnMarker({ producerId: aborted, producerEpoch: 0, coordinatorEpoch: 0, commit: false });
     await partition.appendTxnMarker({ producerId: committed, producerEpoch: 0, coordinatorEpoch: 0, commit: true });
-    await write(plain, ['p2'], false);
-    await write(open, ['o1'], true);
-    await write(plain, ['p3'], false);
+    await producers.write(plain, ['p2'], false);
+    await producers.write(open, ['o1'], true);
+    await producers.write(plain, ['p3'], false);
 
     const read = async (isolation: string) => {
       const result = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-X', `isolation.level=${isolation}`, '-f', '%s\n']);

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
 import { hasKcat, run } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
+import { connectAdminAndProducer } from '../helpers/kafkajs.js';
 
 const { CompressionTypes, CompressionCodecs, Kafka, logLevel } = kafkajs;
 const require = createRequire(import.meta.url);
@@ -24,17 +25,13 @@ let producer: Producer;
 before(async () => {
   broker = await startBrokerProcess();
   kafka = new Kafka({ clientId: 'tidelog-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  ({ admin, producer } = await connectAdminAndProducer(kafka));
 });
 
 after(async () => {
   await producer?.disconnect();
   await admin?.disconnect();
-  await broker.stop();
-  removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 test('kafkajs admin creates topics and reads their metadata', async () => {

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafka';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 
 let broker: BrokerProcess;
 
@@ -15,8 +15,7 @@ before(async () => {
 });
 
 after(async () => {
-  await broker.stop();
-  removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 test('platformatic producer, then consumer fetch and listOffsets round trip', async () => {

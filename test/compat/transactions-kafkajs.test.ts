@@ -18,7 +18,7 @@ import kafkajs, { type Admin as KafkaAdmin, type Consumer, type Producer } from 
 import { Admin } from '../../src/client/admin.js';
 import { offsetFetch } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { CLI_PATH, removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { CLI_PATH, startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -44,8 +44,7 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await admin?.close();
   await kafkaAdmin?.disconnect();
-  await broker.stop();
-  removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 async function transactionalProducer(transactionalId: string): Promise<Producer> {

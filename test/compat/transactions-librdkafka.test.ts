@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin } from '../../src/client/admin.js';
 import { hasConfluentKafkaPython, hasKcat, run, runPython } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 
 let broker: BrokerProcess;
 let admin: Admin;
@@ -24,8 +24,7 @@ before(async () => {
 
 after(async () => {
   await admin?.close();
-  await broker.stop();
-  removeDir(broker.dataDir);
+  await stopAndRemove(broker);
 });
 
 async function kcat(topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {

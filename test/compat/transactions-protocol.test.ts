@@ -25,7 +25,7 @@ import {
 import { buildRecordBatch, RecordBatchHeader } from '../../src/protocol/records/index.js';
 import { Broker } from '../../src/broker/broker.js';
 import { BrokerConfig } from '../../src/config/broker-config.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { fetchBody, RawClient } from '../helpers/raw-client.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
 
 const dataDir = temporaryDataDir();
@@ -80,18 +80,11 @@ async function produceTransactional(producer: { producerId: number; producerEpoc
 }
 
 async function fetchOrders(partition: number, isolationLevel: number) {
-  const answer = await client.request(fetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: 'orders', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const answer = await client.request(
+    fetchApi,
+    11,
+    fetchBody([{ topic: 'orders', partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }], { isolationLevel }),
+  );
   const data = answer!.body.responses[0]!.partitions[0]!;
   const records = (data.records as Buffer | null) ?? Buffer.alloc(0);
   const batches: { baseOffset: number; control: boolean; producerId: number }[] = [];

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { Admin } from '../../src/client/admin.js';
 import { hasKcat, run } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove, type BrokerProcess } from '../helpers/broker-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -83,8 +83,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       assert.equal(stable, end);
     } finally {
       await admin.close();
-      await broker.stop();
-      removeDir(broker.dataDir);
+      await stopAndRemove(broker);
     }
   });
 
@@ -112,8 +111,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     } finally {
       await producer.disconnect().catch(() => undefined);
       await admin.close();
-      await broker.stop();
-      removeDir(broker.dataDir);
+      await stopAndRemove(broker);
     }
   });
 }

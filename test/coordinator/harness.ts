@@ -252,6 +252,18 @@ export class GroupHarness {
   }
 
   /**
+   * Joins `count` dynamic members (v4+ joins) and waits out the join phase, which leaves the group
+   * CompletingRebalance: the members in join order, the generation and the JoinGroup answers.
+   */
+  async joinedGroup(count: number): Promise<{ members: Member[]; generationId: number; answers: JoinResult[] }> {
+    const joins: { memberId: string; joined: Tracked<JoinResult> }[] = [];
+    for (let i = 0; i < count; i++) joins.push(await this.joinNew());
+    await this.completeJoinPhase(joins.map((join) => join.joined));
+    const answers = joins.map((join) => join.joined.value);
+    return { members: joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null })), generationId: answers[0]!.generationId, answers };
+  }
+
+  /**
    * Forms a Stable group of dynamic members (v4+ joins), the first being the leader: joins,
    * waits out the initial rebalance delay, the leader assigns `topic-1` partition i to member i,
    * every member syncs.

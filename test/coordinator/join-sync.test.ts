@@ -176,11 +176,12 @@ test('a group that became Empty waits the initial delay again, and new members e
 
 test('SyncGroup: followers wait for the leader; the leader\'s assignment reaches every member; the group is Stable', async () => {
   const h = new GroupHarness();
-  const joins = [await h.joinNew(), await h.joinNew(), await h.joinNew()];
-  await h.completeJoinPhase(joins.map((join) => join.joined));
-  const [leader, follower, leftOut] = joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null }));
-  const generationId = joins[0]!.joined.value.generationId;
-  assert.equal(joins[0]!.joined.value.leader, leader!.memberId);
+  const {
+    members: [leader, follower, leftOut],
+    generationId,
+    answers,
+  } = await h.joinedGroup(3);
+  assert.equal(answers[0]!.leader, leader!.memberId);
 
   const followerSync = h.sync(follower!, generationId);
   await settle();
@@ -252,10 +253,7 @@ test('SyncGroup v5+: a protocol type or name other than the group\'s is INCONSIS
 
 test('a failed write of the assignment answers COORDINATOR_NOT_AVAILABLE and starts another rebalance', async () => {
   const h = new GroupHarness();
-  const joins = [await h.joinNew(), await h.joinNew()];
-  await h.completeJoinPhase(joins.map((join) => join.joined));
-  const generationId = joins[0]!.joined.value.generationId;
-  const [leader, follower] = joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null }));
+  const { members: [leader, follower], generationId } = await h.joinedGroup(2);
   const followerSync = h.sync(follower!, generationId);
   h.log.failNext();
   const leaderSync = h.sync(leader!, generationId, [{ memberId: follower!.memberId, assignment: assignment({ t: [0] }) }]);

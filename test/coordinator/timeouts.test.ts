@@ -56,10 +56,7 @@ test('a member parked in JoinGroup is not expired by its session timeout while t
 
 test('a member parked in SyncGroup is not expired while the leader computes the assignment', async () => {
   const h = new GroupHarness();
-  const joins = [await h.joinNew(), await h.joinNew()];
-  await h.completeJoinPhase(joins.map((join) => join.joined));
-  const generationId = joins[0]!.joined.value.generationId;
-  const [leader, follower] = joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null }));
+  const { members: [leader, follower], generationId } = await h.joinedGroup(2);
   const waiting = h.sync(follower!, generationId);
   for (let t = 0; t < 3 * SESSION_TIMEOUT_MS; t += 5000) {
     await h.advance(5000);
@@ -76,10 +73,7 @@ test('a member parked in SyncGroup is not expired while the leader computes the 
 
 test('pending sync: members that got their JoinGroup answer but send no SyncGroup within the rebalance timeout are removed', async () => {
   const h = new GroupHarness();
-  const joins = [await h.joinNew(), await h.joinNew(), await h.joinNew()];
-  await h.completeJoinPhase(joins.map((join) => join.joined));
-  const generationId = joins[0]!.joined.value.generationId;
-  const [leader, follower, silent] = joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null }));
+  const { members: [leader, follower, silent], generationId } = await h.joinedGroup(3);
   await h.syncAll([leader!, follower!], generationId, leader!.memberId);
   assert.equal(h.coordinator.stateOf(GROUP), 'Stable');
   // The silent member heartbeats, so its session never ends, but it never syncs.
@@ -97,10 +91,7 @@ test('pending sync: members that got their JoinGroup answer but send no SyncGrou
 
 test('pending sync: a leader that never syncs is removed, so its waiting followers are told to rejoin', async () => {
   const h = new GroupHarness();
-  const joins = [await h.joinNew(), await h.joinNew()];
-  await h.completeJoinPhase(joins.map((join) => join.joined));
-  const generationId = joins[0]!.joined.value.generationId;
-  const [leader, follower] = joins.map((join) => ({ memberId: join.memberId, groupInstanceId: null }));
+  const { members: [leader, follower], generationId } = await h.joinedGroup(2);
   const waiting = h.sync(follower!, generationId);
   for (let t = 0; t < REBALANCE_TIMEOUT_MS; t += 5000) {
     await h.advance(5000);

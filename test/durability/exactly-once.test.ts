@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import { Admin } from '../../src/client/admin.js';
 import { hasKcat, run } from '../helpers/external-tools.js';
-import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, stopAndRemove } from '../helpers/broker-process.js';
 
 const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -155,7 +155,6 @@ test('a transactional pipeline SIGKILLed mid-transaction four times copies 10,00
       await pipeline.exited;
     }
     await admin.close();
-    await broker.stop();
-    removeDir(broker.dataDir);
+    await stopAndRemove(broker);
   }
 });

@@ -32,6 +32,13 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Stops the broker, when there is one, and removes its data directory. */
+export async function stopAndRemove(broker: BrokerProcess | undefined): Promise<void> {
+  if (!broker) return;
+  await broker.stop();
+  removeDir(broker.dataDir);
+}
+
 export async function startBrokerProcess(options: { dataDir?: string; config?: Record<string, string>; port?: number } = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? temporaryDataDir();
   const settings: Record<string, string> = {

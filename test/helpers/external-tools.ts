@@ -48,3 +48,31 @@ export function run(command: string, args: readonly string[], options: { input?:
 export function runPython(source: string, args: readonly string[] = [], timeoutMs = 120_000): Promise<RunResult> {
   return run(DEBIAN_PYTHON, ['-c', source, ...args], { timeoutMs });
 }
+
+/**
+ * Python for scripts run with runPython: `read_to_end(bootstrap, topic, partitions, convert)`
+ * reads every record of partitions 0 to partitions - 1 from offset 0 to their end with an
+ * assign-only confluent-kafka Consumer (no commits) and returns convert(msg) of each, in the
+ * order polled; it stops early when a poll waits 10 s for nothing.
+ */
+export const PYTHON_READ_TO_END = String.raw`
+from confluent_kafka import Consumer, TopicPartition, KafkaError
+
+def read_to_end(bootstrap, topic, partitions, convert):
+    consumer = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'unused-assign-only', 'enable.auto.commit': False,
+                         'auto.offset.reset': 'earliest', 'enable.partition.eof': True})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    received, eof = [], set()
+    while len(eof) < partitions:
+        msg = consumer.poll(10)
+        if msg is None:
+            break
+        if msg.error():
+            if msg.error().code() == KafkaError._PARTITION_EOF:
+                eof.add(msg.partition())
+                continue
+            raise Exception(msg.error())
+        received.append(convert(msg))
+    consumer.close()
+    return received
+`;

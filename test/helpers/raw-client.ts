@@ -2,13 +2,17 @@
  * A bare TCP client for tests that must send exactly the bytes they choose (bad input,
  * pipelining, backpressure): frames out, frames in, and whether the broker closed on us.
  */
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import type { Api } from '../../src/protocol/api.js';
 
 // Any declared API (the generic parameter varies per declaration).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyApi = Api<any>;
+import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { readResponseHeader, writeRequestHeader } from '../../src/protocol/header.js';
+import { initProducerId, produce } from '../../src/protocol/messages/index.js';
+import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { Reader } from '../../src/protocol/reader.js';
 import { Writer } from '../../src/protocol/writer.js';
 
@@ -122,5 +126,55 @@ export class RawClient {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/**
+ * A Fetch request body (v4 and later) as a consumer without a fetch session sends it: 1 MiB
+ * limits, no wait and read_uncommitted unless `options` says otherwise. `topics` go as given.
+ */
+export function fetchBody(
+  topics: readonly { readonly topic: string; readonly partitions: readonly object[] }[],
+  options: { readonly maxWaitMs?: number; readonly minBytes?: number; readonly isolationLevel?: number } = {},
+): Record<string, unknown> {
+  return {
+    replicaId: -1,
+    maxWaitMs: options.maxWaitMs ?? 0,
+    minBytes: options.minBytes ?? 0,
+    maxBytes: 1 << 20,
+    isolationLevel: options.isolationLevel ?? 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics,
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+/**
+ * Producers that write plain and transactional batches to partition 0 of `topic` through a raw
+ * client, each with a producer id of its own (InitProducerId without a transactional id) and
+ * its sequence kept; the transactions' markers are the test's to write (Partition.appendTxnMarker).
+ */
+export class RawProducers {
+  private readonly sequences = new Map<number, number>();
+
+  constructor(
+    private readonly client: RawClient,
+    private readonly topic: string,
+  ) {}
+
+  /** A new producer id. */
+  async create(): Promise<number> {
+    return (await this.client.request(initProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 }))!.body.producerId;
+  }
+
+  /** One batch of `values` (epoch 0), acknowledged by all replicas. */
+  async write(producerId: number, values: string[], transactional: boolean): Promise<void> {
+    const baseSequence = this.sequences.get(producerId) ?? 0;
+    this.sequences.set(producerId, baseSequence + values.length);
+    const records = buildRecordBatch({ producerId, producerEpoch: 0, baseSequence, isTransactional: transactional, records: values.map((value) => ({ value })) });
+    const answer = await this.client.request(produce, 7, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: this.topic, partitionData: [{ index: 0, records }] }] });
+    assert.equal(answer!.body.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
   }
 }

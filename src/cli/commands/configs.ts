@@ -18,10 +18,10 @@
  * Output goes to stdout, errors to stderr. Exit status: 0 done, 1 failed, 2 usage error.
  */
 import { readFileSync } from 'node:fs';
-import { Admin, type ConfigEntry } from '../../client/admin.js';
+import type { Admin, ConfigEntry } from '../../client/admin.js';
 import { parseProperties } from '../../config/properties.js';
-import { KafkaError } from '../../errors.js';
-import { parseArguments, UsageError, type ParsedArguments } from '../arguments.js';
+import { CommandOutput, runAdminAction } from '../admin-command.js';
+import { checkOptionNames, lastOption, parseArguments, requireAction, UsageError, type ParsedArguments } from '../arguments.js';
 
 export const configsUsage = `Usage: tidelog configs <action> [--bootstrap-server HOST:PORT] [options]
 
@@ -48,7 +48,7 @@ const VALUED = ['entity-type', 'entity-name', 'topic', 'broker', 'add-config', '
 const ENTITY_TYPES: Record<string, 'topic' | 'broker'> = { topics: 'topic', brokers: 'broker' };
 const KAFKA_ONLY_ENTITY_TYPES = ['users', 'clients', 'ips', 'broker-loggers', 'client-metrics', 'groups'];
 
-const ACTIONS: Record<string, (admin: Admin, entity: Entity, args: ParsedArguments, out: Output) => Promise<void>> = {
+const ACTIONS: Record<string, (admin: Admin, entity: Entity, args: ParsedArguments, out: CommandOutput) => Promise<void>> = {
   describe: describeConfigs,
   alter: alterConfigs,
 };
@@ -59,66 +59,20 @@ interface Entity {
   readonly name: string | null;
 }
 
-class Output {
-  failed = false;
-  print(text: string): void {
-    process.stdout.write(`${text}\n`);
-  }
-  error(text: string): void {
-    this.failed = true;
-    process.stderr.write(`${text}\n`);
-  }
-}
-
 export async function runConfigs(argv: readonly string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  if (!action || !(action in ACTIONS)) {
-    throw new UsageError(action ? `unknown configs action '${action}' (describe, alter)` : 'configs needs an action: describe or alter');
-  }
+  const [first, ...rest] = argv;
+  const action = requireAction('configs', first, Object.keys(ACTIONS));
   const args = parseConfigsArguments(action, rest);
   if (args.positional.length > 0) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
   const entity = entityOf(action, args);
-  const timeoutMs = integerOption(args, 'timeout') ?? 30_000;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  let admin: Admin;
-  try {
-    admin = new Admin({
-      bootstrapServers: lastOption(args, 'bootstrap-server') ?? '127.0.0.1:9092',
-      clientId: 'tidelog-configs',
-      apiTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 10_000),
-    });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--bootstrap-server: ${error.message}`);
-    throw error;
-  }
-  const out = new Output();
-  try {
-    await ACTIONS[action]!(admin, entity, args, out);
-  } catch (error) {
-    if (!(error instanceof KafkaError)) throw error;
-    out.error(`Error while executing config command: ${error.message}`);
-  } finally {
-    await admin.close();
-  }
-  return out.failed ? 1 : 0;
+  const out = new CommandOutput('');
+  return runAdminAction(args, 'tidelog-configs', out, (admin) => ACTIONS[action]!(admin, entity, args, out), (message) => `Error while executing config command: ${message}`);
 }
 
 // ---- arguments -------------------------------------------------------------------------------
 
 function parseConfigsArguments(action: string, argv: readonly string[]): ParsedArguments {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) continue;
-    const equals = arg.indexOf('=');
-    const name = equals > 0 ? arg.slice(2, equals) : arg.slice(2);
-    if (VALUED.includes(name)) {
-      if (equals < 0) i++;
-    } else if (!FLAGS.includes(name)) {
-      throw new UsageError(`unknown option --${name} for 'configs ${action}'`);
-    }
-  }
+  checkOptionNames(argv, VALUED, FLAGS, `configs ${action}`);
   const args = parseArguments(argv, FLAGS);
   if (action === 'describe') {
     for (const name of ['add-config', 'add-config-file', 'delete-config']) if (args.options.has(name)) throw new UsageError(`--${name} can only be used with alter`);
@@ -126,17 +80,6 @@ function parseConfigsArguments(action: string, argv: readonly string[]): ParsedA
     throw new UsageError('--all can only be used with describe');
   }
   return args;
-}
-
-function lastOption(args: ParsedArguments, name: string): string | undefined {
-  return args.options.get(name)?.at(-1);
-}
-
-function integerOption(args: ParsedArguments, name: string): number | undefined {
-  const value = lastOption(args, name);
-  if (value === undefined) return undefined;
-  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} expects an integer, got '${value}'`);
-  return Number(value);
 }
 
 /** The entity from --entity-type/--entity-name/--entity-default or the shorthands, checked as Kafka's tool does. */
@@ -226,7 +169,7 @@ async function resourceConfigs(admin: Admin, entity: Entity & { name: string }, 
   return result!.configs.filter((config) => all || config.source === source).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function describeConfigs(admin: Admin, entity: Entity, args: ParsedArguments, out: Output): Promise<void> {
+async function describeConfigs(admin: Admin, entity: Entity, args: ParsedArguments, out: CommandOutput): Promise<void> {
   const all = args.flags.has('all');
   let names: string[];
   if (entity.name !== null) names = [entity.name];
@@ -242,7 +185,7 @@ async function describeConfigs(admin: Admin, entity: Entity, args: ParsedArgumen
   }
 }
 
-async function alterConfigs(admin: Admin, entity: Entity, args: ParsedArguments, out: Output): Promise<void> {
+async function alterConfigs(admin: Admin, entity: Entity, args: ParsedArguments, out: CommandOutput): Promise<void> {
   const name = entity.name!;
   const adds = new Map<string, string>();
   const file = lastOption(args, 'add-config-file');

@@ -8,10 +8,11 @@
  * something failed (an unknown group, a group that is not empty, a broker error), 2 for a usage
  * error.
  */
-import { Admin, type GroupDescription, type GroupListing, type TopicPartition } from '../../client/admin.js';
+import type { Admin, GroupDescription, GroupListing, TopicPartition } from '../../client/admin.js';
 import { KafkaError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { parseArguments, UsageError, type ParsedArguments } from '../arguments.js';
+import { CommandOutput, runAdminAction } from '../admin-command.js';
+import { integerOption, lastOption, parseArguments, requireAction, UsageError, type ParsedArguments } from '../arguments.js';
 
 export const groupsUsage = `Usage: tidelog groups <action> [--bootstrap-server HOST:PORT] [options]
 
@@ -61,7 +62,7 @@ const GROUP_STATES = ['PreparingRebalance', 'CompletingRebalance', 'Stable', 'De
 
 type GroupsArguments = ParsedArguments & { readonly stateFilter: string[] | null };
 
-const ACTIONS: Record<string, (admin: Admin, args: GroupsArguments, out: Output) => Promise<void>> = {
+const ACTIONS: Record<string, (admin: Admin, args: GroupsArguments, out: CommandOutput) => Promise<void>> = {
   list: listGroups,
   describe: describeGroups,
   delete: deleteGroups,
@@ -69,52 +70,12 @@ const ACTIONS: Record<string, (admin: Admin, args: GroupsArguments, out: Output)
   'reset-offsets': resetOffsets,
 };
 
-/** What an action prints, and whether anything failed. */
-class Output {
-  failed = false;
-  print(text: string): void {
-    process.stdout.write(`${text}\n`);
-  }
-  note(text: string): void {
-    process.stderr.write(`${text}\n`);
-  }
-  error(text: string): void {
-    this.failed = true;
-    process.stderr.write(`Error: ${text}\n`);
-  }
-}
-
 export async function runGroups(argv: readonly string[]): Promise<number> {
-  const { action, rest } = takeAction(argv);
-  if (!action || !(action in ACTIONS)) {
-    throw new UsageError(action ? `unknown groups action '${action}' (list, describe, delete, delete-offsets, reset-offsets)` : 'groups needs an action: list, describe, delete, delete-offsets or reset-offsets');
-  }
-  const args = parseGroupsArguments(action, rest);
-  const timeoutMs = integerOption(args, 'timeout') ?? 30_000;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  let admin: Admin;
-  try {
-    admin = new Admin({
-      bootstrapServers: lastOption(args, 'bootstrap-server') ?? '127.0.0.1:9092',
-      clientId: 'tidelog-groups',
-      apiTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 10_000),
-    });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--bootstrap-server: ${error.message}`);
-    throw error;
-  }
-  const out = new Output();
-  try {
-    await ACTIONS[action]!(admin, args, out);
-  } catch (error) {
-    if (!(error instanceof KafkaError)) throw error;
-    out.error(error.message);
-  } finally {
-    await admin.close();
-  }
-  return out.failed ? 1 : 0;
+  const taken = takeAction(argv);
+  const action = requireAction('groups', taken.action, Object.keys(ACTIONS));
+  const args = parseGroupsArguments(action, taken.rest);
+  const out = new CommandOutput('Error: ');
+  return runAdminAction(args, 'tidelog-groups', out, (admin) => ACTIONS[action]!(admin, args, out));
 }
 
 // ---- arguments -------------------------------------------------------------------------------
@@ -176,17 +137,6 @@ function parseStates(text: string): string[] {
       if (!known) throw new UsageError(`invalid state list '${text}'; valid states are: ${GROUP_STATES.join(', ')}`);
       return known;
     });
-}
-
-function lastOption(args: ParsedArguments, name: string): string | undefined {
-  return args.options.get(name)?.at(-1);
-}
-
-function integerOption(args: ParsedArguments, name: string): number | undefined {
-  const value = lastOption(args, name);
-  if (value === undefined) return undefined;
-  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} expects an integer, got '${value}'`);
-  return Number(value);
 }
 
 /** Kafka's tool works on consumer groups: protocol type "consumer", or "" for groups that only store offsets. */
@@ -274,7 +224,7 @@ function isRebalancing(state: string): boolean {
 
 // ---- list ------------------------------------------------------------------------------------
 
-async function listGroups(admin: Admin, args: GroupsArguments, out: Output): Promise<void> {
+async function listGroups(admin: Admin, args: GroupsArguments, out: CommandOutput): Promise<void> {
   if (args.stateFilter === null) {
     for (const group of (await admin.listGroups()).filter(isConsumerGroup)) out.print(group.groupId);
     return;
@@ -285,7 +235,7 @@ async function listGroups(admin: Admin, args: GroupsArguments, out: Output): Pro
 
 // ---- describe --------------------------------------------------------------------------------
 
-async function describeGroups(admin: Admin, args: GroupsArguments, out: Output): Promise<void> {
+async function describeGroups(admin: Admin, args: GroupsArguments, out: CommandOutput): Promise<void> {
   const views = (['offsets', 'members', 'state'] as const).filter((view) => args.flags.has(view));
   if (views.length > 1) throw new UsageError('give only one of --offsets, --members, --state');
   if (args.flags.has('verbose') && views[0] !== 'members') throw new UsageError('--verbose goes with --members');
@@ -355,7 +305,7 @@ async function offsetsTable(admin: Admin, group: GroupDescription): Promise<stri
 
 // ---- delete ----------------------------------------------------------------------------------
 
-async function deleteGroups(admin: Admin, args: GroupsArguments, out: Output): Promise<void> {
+async function deleteGroups(admin: Admin, args: GroupsArguments, out: CommandOutput): Promise<void> {
   const groupIds = await selectedGroups(admin, args);
   if (groupIds.length === 0) {
     out.print('No consumer groups to delete.');
@@ -374,7 +324,7 @@ async function deleteGroups(admin: Admin, args: GroupsArguments, out: Output): P
 
 // ---- delete-offsets --------------------------------------------------------------------------
 
-async function deleteOffsets(admin: Admin, args: GroupsArguments, out: Output): Promise<void> {
+async function deleteOffsets(admin: Admin, args: GroupsArguments, out: CommandOutput): Promise<void> {
   const groups = args.options.get('group') ?? [];
   if (groups.length !== 1) throw new UsageError('delete-offsets needs exactly one --group');
   const groupId = groups[0]!;
@@ -456,7 +406,7 @@ async function resolvePartitions(admin: Admin, selections: readonly TopicSelecti
   return [...result.values()].sort(byTopicPartition);
 }
 
-async function resetOffsets(admin: Admin, args: GroupsArguments, out: Output): Promise<void> {
+async function resetOffsets(admin: Admin, args: GroupsArguments, out: CommandOutput): Promise<void> {
   const scenario = resetScenario(args);
   const execute = args.flags.has('execute');
   if (execute && args.flags.has('dry-run')) throw new UsageError('give either --dry-run or --execute');
@@ -495,7 +445,7 @@ async function planReset(
   scenario: ResetScenario,
   partitions: readonly TopicPartition[],
   committed: readonly { topic: string; partition: number; offset: number }[],
-  out: Output,
+  out: CommandOutput,
 ): Promise<{ topic: string; partition: number; offset: number }[]> {
   if (partitions.length === 0) return [];
   const list = async (spec: 'earliest' | 'latest' | { timestamp: number }) => {

@@ -16,10 +16,10 @@
  * Exit status: 0 done, 1 some records failed or a broker error, 2 usage error.
  */
 import { performance } from 'node:perf_hooks';
-import { Admin } from '../../client/admin.js';
 import { KafkaError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { UsageError } from '../arguments.js';
+import { createAdmin } from '../admin-command.js';
+import { requireAction } from '../arguments.js';
 import { ConsumeLoad, ProduceLoad, type LoadStats } from '../perf/load.js';
 import { parsePerfOptions, type PerfMode, type PerfOptions } from '../perf/options.js';
 import { roundedLatency, throughput, totalLine, windowLine, windowReport, writeJson, type WindowReport } from '../perf/report.js';
@@ -70,11 +70,9 @@ Run with 'node --cpu-prof dist/src/cli/main.js perf ...' to profile the client.`
 const MODES: readonly PerfMode[] = ['produce', 'consume', 'e2e'];
 
 export async function runPerf(argv: readonly string[]): Promise<number> {
-  const [mode, ...rest] = argv;
-  if (!mode || !(MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(mode ? `unknown perf mode '${mode}' (produce, consume, e2e)` : 'perf needs a mode: produce, consume or e2e');
-  }
-  const options = parsePerfOptions(mode as PerfMode, rest);
+  const [first, ...rest] = argv;
+  const mode = requireAction('perf', first, MODES, 'mode') as PerfMode;
+  const options = parsePerfOptions(mode, rest);
   try {
     const partitions = await prepareTopic(options);
     const report = mode === 'produce' ? await runProduce(options) : mode === 'consume' ? await runConsume(options, partitions) : await runEndToEnd(options, partitions);
@@ -89,13 +87,7 @@ export async function runPerf(argv: readonly string[]): Promise<number> {
 
 /** Creates the topic when it does not exist; returns its partition count. */
 async function prepareTopic(options: PerfOptions): Promise<number> {
-  let admin: Admin;
-  try {
-    admin = new Admin({ bootstrapServers: options.bootstrapServers, clientId: 'tidelog-perf-admin', apiTimeoutMs: options.timeoutMs, requestTimeoutMs: options.timeoutMs });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--bootstrap-server: ${error.message}`);
-    throw error;
-  }
+  const admin = createAdmin({ bootstrapServers: options.bootstrapServers, clientId: 'tidelog-perf-admin', apiTimeoutMs: options.timeoutMs, requestTimeoutMs: options.timeoutMs });
   try {
     const existing = await admin.listTopics();
     if (!existing.includes(options.topic)) {

@@ -12,10 +12,11 @@
  * Output goes to stdout, errors to stderr ("Error while executing topic command : …"). Exit
  * status: 0 done, 1 failed (an unknown or existing topic, a broker error), 2 usage error.
  */
-import { Admin, type TopicDescription } from '../../client/admin.js';
+import type { Admin, TopicDescription } from '../../client/admin.js';
 import { KafkaError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { keyValuePairs, parseArguments, UsageError, type ParsedArguments } from '../arguments.js';
+import { CommandOutput, runAdminAction } from '../admin-command.js';
+import { checkOptionNames, integerOption, keyValuePairs, lastOption, parseArguments, requireAction, UsageError, type ParsedArguments } from '../arguments.js';
 
 export const topicsUsage = `Usage: tidelog topics <action> [--bootstrap-server HOST:PORT] [options]
 
@@ -48,7 +49,7 @@ const OPTIONS: Record<string, { valued: readonly string[]; flags: readonly strin
   delete: { valued: ['topic'], flags: ['if-exists'] },
 };
 
-const ACTIONS: Record<string, (admin: Admin, args: ParsedArguments, out: Output) => Promise<void>> = {
+const ACTIONS: Record<string, (admin: Admin, args: ParsedArguments, out: CommandOutput) => Promise<void>> = {
   create: createTopic,
   list: listTopics,
   describe: describeTopics,
@@ -56,83 +57,18 @@ const ACTIONS: Record<string, (admin: Admin, args: ParsedArguments, out: Output)
   delete: deleteTopics,
 };
 
-class Output {
-  failed = false;
-  print(text: string): void {
-    process.stdout.write(`${text}\n`);
-  }
-  note(text: string): void {
-    process.stderr.write(`${text}\n`);
-  }
-  error(text: string): void {
-    this.failed = true;
-    process.stderr.write(`Error while executing topic command : ${text}\n`);
-  }
-}
-
 export async function runTopics(argv: readonly string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  if (!action || !(action in ACTIONS)) {
-    throw new UsageError(action ? `unknown topics action '${action}' (create, list, describe, alter, delete)` : 'topics needs an action: create, list, describe, alter or delete');
-  }
-  const args = parseTopicsArguments(action, rest);
+  const [first, ...rest] = argv;
+  const action = requireAction('topics', first, Object.keys(ACTIONS));
+  const syntax = OPTIONS[action]!;
+  checkOptionNames(rest, [...syntax.valued, 'bootstrap-server', 'timeout'], syntax.flags, `topics ${action}`);
+  const args = parseArguments(rest, FLAGS);
   if (args.positional.length > 0) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
-  const timeoutMs = integerOption(args, 'timeout') ?? 30_000;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  let admin: Admin;
-  try {
-    admin = new Admin({
-      bootstrapServers: lastOption(args, 'bootstrap-server') ?? '127.0.0.1:9092',
-      clientId: 'tidelog-topics',
-      apiTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 10_000),
-    });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--bootstrap-server: ${error.message}`);
-    throw error;
-  }
-  const out = new Output();
-  try {
-    await ACTIONS[action]!(admin, args, out);
-  } catch (error) {
-    if (!(error instanceof KafkaError)) throw error;
-    out.error(error.message);
-  } finally {
-    await admin.close();
-  }
-  return out.failed ? 1 : 0;
+  const out = new CommandOutput('Error while executing topic command : ');
+  return runAdminAction(args, 'tidelog-topics', out, (admin) => ACTIONS[action]!(admin, args, out));
 }
 
 // ---- arguments -------------------------------------------------------------------------------
-
-function parseTopicsArguments(action: string, argv: readonly string[]): ParsedArguments {
-  const syntax = OPTIONS[action]!;
-  const valued = new Set([...syntax.valued, 'bootstrap-server', 'timeout']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) continue;
-    const equals = arg.indexOf('=');
-    const name = equals > 0 ? arg.slice(2, equals) : arg.slice(2);
-    if (valued.has(name)) {
-      if (equals < 0) i++;
-    } else if (!syntax.flags.includes(name)) {
-      throw new UsageError(`unknown option --${name} for 'topics ${action}'`);
-    }
-  }
-  return parseArguments(argv, FLAGS);
-}
-
-function lastOption(args: ParsedArguments, name: string): string | undefined {
-  return args.options.get(name)?.at(-1);
-}
-
-function integerOption(args: ParsedArguments, name: string): number | undefined {
-  const value = lastOption(args, name);
-  if (value === undefined) return undefined;
-  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} expects an integer, got '${value}'`);
-  return Number(value);
-}
 
 function requiredTopic(args: ParsedArguments, action: string): string {
   const topic = lastOption(args, 'topic');
@@ -173,7 +109,7 @@ function ensureTopicsExist(topics: readonly string[], args: ParsedArguments): bo
 
 // ---- actions -------------------------------------------------------------------------------
 
-async function createTopic(admin: Admin, args: ParsedArguments, out: Output): Promise<void> {
+async function createTopic(admin: Admin, args: ParsedArguments, out: CommandOutput): Promise<void> {
   const name = requiredTopic(args, 'create');
   const partitions = integerOption(args, 'partitions');
   const replicationFactor = integerOption(args, 'replication-factor');
@@ -206,11 +142,11 @@ async function createTopic(admin: Admin, args: ParsedArguments, out: Output): Pr
   out.print(`Created topic ${name}.`);
 }
 
-async function listTopics(admin: Admin, args: ParsedArguments, out: Output): Promise<void> {
+async function listTopics(admin: Admin, args: ParsedArguments, out: CommandOutput): Promise<void> {
   for (const name of await selectTopics(admin, args)) out.print(name);
 }
 
-async function describeTopics(admin: Admin, args: ParsedArguments, out: Output): Promise<void> {
+async function describeTopics(admin: Admin, args: ParsedArguments, out: CommandOutput): Promise<void> {
   const names = await selectTopics(admin, args);
   if (!ensureTopicsExist(names, args)) return;
   const descriptions = await admin.describeTopics(names);
@@ -248,7 +184,7 @@ function topicLine(topic: TopicDescription, configs: readonly string[]): string 
   return `Topic: ${topic.name}${topicId}\tPartitionCount: ${topic.partitions.length}\tReplicationFactor: ${replicationFactor}\tConfigs: ${configs.join(',')}`;
 }
 
-async function alterTopics(admin: Admin, args: ParsedArguments, out: Output): Promise<void> {
+async function alterTopics(admin: Admin, args: ParsedArguments, out: CommandOutput): Promise<void> {
   requiredTopic(args, 'alter');
   const partitions = integerOption(args, 'partitions');
   if (partitions === undefined) throw new UsageError('alter needs --partitions (topic configs are changed with tidelog configs)');
@@ -266,7 +202,7 @@ async function alterTopics(admin: Admin, args: ParsedArguments, out: Output): Pr
   for (const result of results) if (result.error) out.error(result.error.message);
 }
 
-async function deleteTopics(admin: Admin, args: ParsedArguments, out: Output): Promise<void> {
+async function deleteTopics(admin: Admin, args: ParsedArguments, out: CommandOutput): Promise<void> {
   requiredTopic(args, 'delete');
   const names = await selectTopics(admin, args);
   if (!ensureTopicsExist(names, args)) return;

@@ -8,9 +8,9 @@
  * failed (an unknown transactional id, a broker error), 2 for a usage error.
  * Leaves out: `abort` and `find-hanging` (they need WriteTxnMarkers from an admin client).
  */
-import { Admin } from '../../client/admin.js';
-import { KafkaError } from '../../errors.js';
-import { parseArguments, UsageError, type ParsedArguments } from '../arguments.js';
+import type { Admin } from '../../client/admin.js';
+import { CommandOutput, runAdminAction } from '../admin-command.js';
+import { integerOption, lastOption, parseArguments, requireAction, UsageError, type ParsedArguments } from '../arguments.js';
 
 export const transactionsUsage = `Usage: tidelog transactions <action> [--bootstrap-server HOST:PORT] [options]
 
@@ -49,14 +49,9 @@ const ACTIONS: Record<string, (admin: Admin, args: ParsedArguments, out: Output)
   'describe-producers': describeProducers,
 };
 
-class Output {
-  failed = false;
-  print(text: string): void {
-    process.stdout.write(`${text}\n`);
-  }
-  error(text: string): void {
-    this.failed = true;
-    process.stderr.write(`Error: ${text}\n`);
+class Output extends CommandOutput {
+  constructor() {
+    super('Error: ');
   }
   /** Kafka's ToolsUtils.prettyPrintTable: every column padded to its widest cell, tab-separated. */
   table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
@@ -66,12 +61,8 @@ class Output {
 }
 
 export async function runTransactions(argv: readonly string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  if (!action || !(action in ACTIONS)) {
-    throw new UsageError(
-      action ? `unknown transactions action '${action}' (list, describe, describe-producers)` : 'transactions needs an action: list, describe or describe-producers',
-    );
-  }
+  const [first, ...rest] = argv;
+  const action = requireAction('transactions', first, Object.keys(ACTIONS));
   const allowed = new Set([...COMMON_OPTIONS, ...SYNTAX[action]!]);
   for (const arg of rest) {
     if (!arg.startsWith('--')) continue;
@@ -80,42 +71,8 @@ export async function runTransactions(argv: readonly string[]): Promise<number> 
   }
   const args = parseArguments(rest);
   if (args.positional.length > 0) throw new UsageError(`unexpected argument '${args.positional[0]}'`);
-  const timeoutMs = integerOption(args, 'timeout') ?? 30_000;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  let admin: Admin;
-  try {
-    admin = new Admin({
-      bootstrapServers: lastOption(args, 'bootstrap-server') ?? '127.0.0.1:9092',
-      clientId: 'tidelog-transactions',
-      apiTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: Math.min(timeoutMs, 10_000),
-    });
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(`--bootstrap-server: ${error.message}`);
-    throw error;
-  }
   const out = new Output();
-  try {
-    await ACTIONS[action]!(admin, args, out);
-  } catch (error) {
-    if (!(error instanceof KafkaError)) throw error;
-    out.error(error.message);
-  } finally {
-    await admin.close();
-  }
-  return out.failed ? 1 : 0;
-}
-
-function lastOption(args: ParsedArguments, name: string): string | undefined {
-  return args.options.get(name)?.at(-1);
-}
-
-function integerOption(args: ParsedArguments, name: string): number | undefined {
-  const value = lastOption(args, name);
-  if (value === undefined) return undefined;
-  if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${name} expects an integer, got '${value}'`);
-  return Number(value);
+  return runAdminAction(args, 'tidelog-transactions', out, (admin) => ACTIONS[action]!(admin, args, out));
 }
 
 function required(args: ParsedArguments, name: string): string {

@@ -5,7 +5,7 @@
  */
 import type { Acks, CompressionName } from '../../client/producer.js';
 import type { IsolationLevel, OffsetSpec } from '../../client/consumer.js';
-import { parseArguments, UsageError } from '../arguments.js';
+import { checkOptionNames, integerOption, lastOption, parseArguments, UsageError } from '../arguments.js';
 
 export type PerfMode = 'produce' | 'consume' | 'e2e';
 
@@ -58,26 +58,13 @@ const VALUED: Record<PerfMode, readonly string[]> = {
 const FLAGS: Record<PerfMode, readonly string[]> = { produce: ['idempotent'], consume: [], e2e: ['idempotent'] };
 
 export function parsePerfOptions(mode: PerfMode, argv: readonly string[]): PerfOptions {
-  const valued = new Set(VALUED[mode]);
   const flags = FLAGS[mode];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`);
-    const equals = arg.indexOf('=');
-    const name = equals > 0 ? arg.slice(2, equals) : arg.slice(2);
-    if (valued.has(name)) {
-      if (equals < 0) i++;
-    } else if (!flags.includes(name)) {
-      throw new UsageError(`unknown option --${name} for 'perf ${mode}'`);
-    }
-  }
+  checkOptionNames(argv, VALUED[mode], flags, `perf ${mode}`, true);
   const args = parseArguments(argv, flags);
-  const last = (name: string): string | undefined => args.options.get(name)?.at(-1);
+  const last = (name: string): string | undefined => lastOption(args, name);
   const integer = (name: string, fallback: number | undefined, minimum: number): number | undefined => {
-    const text = last(name);
-    if (text === undefined) return fallback;
-    if (!/^[+-]?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--${name} expects an integer, got '${text}'`);
-    const value = Number(text);
+    const value = integerOption(args, name);
+    if (value === undefined) return fallback;
     if (value < minimum) throw new UsageError(`--${name} must be at least ${minimum}, got ${value}`);
     return value;
   };
@@ -153,10 +140,4 @@ export function parsePerfOptions(mode: PerfMode, argv: readonly string[]): PerfO
     maxPartitionFetchBytes: required('max-partition-fetch-bytes', 1_048_576, 1),
     idleTimeoutMs: required('idle-timeout', 10_000, 1),
   };
-}
-
-/** The settings as they go into the JSON report. */
-export function settingsOf(options: PerfOptions): Record<string, unknown> {
-  const { mode: _mode, bootstrapServers: _servers, topic: _topic, jsonPath: _json, ...settings } = options;
-  return settings;
 }

@@ -33,12 +33,35 @@ export const KAFKA_DEFAULTS: TransactionCoordinatorConfig = {
 export const TXN_ID = 'payments-1';
 export const TIMEOUT_MS = 60_000;
 
-/** A `__transaction_state` keeping what is appended; it can fail or hold appends. */
-export class FakeStateLog implements TransactionStateLog {
+/** Calls that hold() makes wait until release() (a slow disk, a slow broker). */
+abstract class Holdable {
+  private held: (() => void)[] | null = null;
+
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const resume of held) resume();
+  }
+
+  protected get holding(): boolean {
+    return this.held !== null;
+  }
+
+  /** Resolves at the next release(); only while holding. */
+  protected released(): Promise<void> {
+    return new Promise<void>((resolve) => this.held!.push(resolve));
+  }
+}
+
+/** A `__transaction_state` keeping what is appended; it can fail or hold appends (a slow disk). */
+export class FakeStateLog extends Holdable implements TransactionStateLog {
   readonly appended: { partition: number; record: CoordinatorRecord }[] = [];
   private failures = 0;
   private readonly stateFailures = new Map<string, number>();
-  private held: (() => void)[] | null = null;
   epoch = 0;
 
   failNext(count = 1): void {
@@ -50,19 +73,8 @@ export class FakeStateLog implements TransactionStateLog {
     this.stateFailures.set(state, count);
   }
 
-  /** Appends wait until release() (a slow disk). */
-  hold(): void {
-    this.held = [];
-  }
-
-  release(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const resume of held) resume();
-  }
-
   async append(partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
-    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    if (this.holding) await this.released();
     const state = records[0]?.value ? TransactionState[transactionLogValue.decode(records[0].value).message.transactionStatus]! : 'tombstone';
     const stateFailures = this.stateFailures.get(state) ?? 0;
     if (this.failures > 0 || stateFailures > 0) {
@@ -105,27 +117,16 @@ export class FakeStateLog implements TransactionStateLog {
 }
 
 /** Marker writes, captured; a partition can be made to fail a few times, or to hang. */
-export class FakeMarkerWriter implements TransactionMarkerWriter {
+export class FakeMarkerWriter extends Holdable implements TransactionMarkerWriter {
   readonly written: TransactionMarker[] = [];
   readonly failures = new Map<string, { count: number; code: ErrorCode }>();
-  private held: (() => void)[] | null = null;
 
   failFor(topicPartition: string, count: number, code = ErrorCode.NOT_LEADER_OR_FOLLOWER): void {
     this.failures.set(topicPartition, { count, code });
   }
 
-  hold(): void {
-    this.held = [];
-  }
-
-  release(): void {
-    const held = this.held ?? [];
-    this.held = null;
-    for (const resume of held) resume();
-  }
-
   async writeMarker(marker: TransactionMarker): Promise<void> {
-    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    if (this.holding) await this.released();
     const key = `${marker.topic}-${marker.partition}`;
     const failure = this.failures.get(key);
     if (failure && failure.count > 0) {

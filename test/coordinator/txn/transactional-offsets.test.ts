@@ -18,17 +18,9 @@ import {
 } from '../../../src/coordinator/group/group-coordinator.js';
 import { ManualScheduler } from '../../../src/coordinator/scheduler.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
+import { KAFKA_DEFAULTS } from '../harness.js';
 
-const CONFIG: GroupCoordinatorConfig = {
-  numPartitions: 50,
-  initialRebalanceDelayMs: 0,
-  minSessionTimeoutMs: 6000,
-  maxSessionTimeoutMs: 1_800_000,
-  maxSize: 2_147_483_647,
-  offsetsRetentionMs: 10_080 * 60_000,
-  offsetsRetentionCheckIntervalMs: 600_000,
-  offsetMetadataMaxBytes: 4096,
-};
+const CONFIG: GroupCoordinatorConfig = { ...KAFKA_DEFAULTS, initialRebalanceDelayMs: 0 };
 const GROUP = 'eos-group';
 const PRODUCER = { producerId: 4000, producerEpoch: 3 };
 

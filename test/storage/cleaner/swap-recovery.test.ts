@@ -9,6 +9,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, writeF
 import { join } from 'node:path';
 import { recoverInterruptedSwaps } from '../../../src/storage/cleaner/swap-recovery.js';
 import { nodeFileSystem } from '../../../src/storage/file-system.js';
+import type { PartitionLog } from '../../../src/storage/partition-log.js';
 import { InstrumentedFileSystem } from '../helpers.js';
 import { appendRecords, cleanerFor, foldLatest, openCompactedLog, readRecords, rollAndFlush, type CompactedLog } from './helpers.js';
 
@@ -29,82 +30,71 @@ async function writeSmallSegments(compacted: CompactedLog, segments: number): Pr
   await log.flush();
 }
 
-test('.cleaned files left by a crash are deleted and the old segments stay', async () => {
+type Records = Awaited<ReturnType<typeof readRecords>>;
+
+/**
+ * Writes `segments` small segments to a new compacted log and closes it, as a crash would; `crash`
+ * gets its directory, the base offsets of its segments and its records, and may reopen it. The
+ * log is removed after.
+ */
+async function afterCrash(segments: number, crash: (closed: { dir: string; bases: number[]; before: Records; reopen: () => Promise<PartitionLog> }) => Promise<void>): Promise<void> {
   const compacted = await openCompactedLog({ segmentBytes: 1 << 20 });
   try {
-    await writeSmallSegments(compacted, 4);
+    await writeSmallSegments(compacted, segments);
     const before = await readRecords(compacted.log);
     const bases = compacted.log.logSegments.map((segment) => segment.baseOffset);
     await compacted.log.close();
-    copyFileSync(join(compacted.directory, name(bases[0]!, '.log')), join(compacted.directory, name(bases[0]!, '.log.cleaned')));
-    writeFileSync(join(compacted.directory, name(bases[0]!, '.index.cleaned')), Buffer.alloc(16));
-    const log = await compacted.reopen();
-    assert.deepEqual(leftovers(compacted.directory), []);
-    assert.deepEqual(log.logSegments.map((segment) => segment.baseOffset), bases);
-    assert.deepEqual(await readRecords(log), before);
+    await crash({ dir: compacted.directory, bases, before, reopen: () => compacted.reopen() });
   } finally {
     await compacted.cleanup();
   }
+}
+
+test('.cleaned files left by a crash are deleted and the old segments stay', async () => {
+  await afterCrash(4, async ({ dir, bases, before, reopen }) => {
+    copyFileSync(join(dir, name(bases[0]!, '.log')), join(dir, name(bases[0]!, '.log.cleaned')));
+    writeFileSync(join(dir, name(bases[0]!, '.index.cleaned')), Buffer.alloc(16));
+    const log = await reopen();
+    assert.deepEqual(leftovers(dir), []);
+    assert.deepEqual(log.logSegments.map((segment) => segment.baseOffset), bases);
+    assert.deepEqual(await readRecords(log), before);
+  });
 });
 
 test('a complete .swap is finished at open: the old segments it covers go, the swap takes their place', async () => {
-  const compacted = await openCompactedLog({ segmentBytes: 1 << 20 });
-  try {
-    await writeSmallSegments(compacted, 4);
-    const before = await readRecords(compacted.log);
-    const bases = compacted.log.logSegments.map((segment) => segment.baseOffset);
-    await compacted.log.close();
-    const dir = compacted.directory;
+  await afterCrash(4, async ({ dir, bases, before, reopen }) => {
     // The "cleaned" segment of the first two segments: their batches, unchanged.
     writeFileSync(join(dir, name(bases[0]!, '.log.swap')), Buffer.concat([readFileSync(join(dir, name(bases[0]!, '.log'))), readFileSync(join(dir, name(bases[1]!, '.log')))]));
-    const log = await compacted.reopen();
+    const log = await reopen();
     assert.deepEqual(leftovers(dir), []);
     assert.ok(!existsSync(join(dir, name(bases[1]!, '.log'))), 'the second old segment is gone');
     assert.ok(!existsSync(join(dir, name(bases[1]!, '.index'))));
     assert.deepEqual(log.logSegments.map((segment) => segment.baseOffset), [bases[0], ...bases.slice(2)]);
     assert.deepEqual(await readRecords(log), before);
-  } finally {
-    await compacted.cleanup();
-  }
+  });
 });
 
 test('a .swap whose swap never completed (a .cleaned file of it remains) is dropped; the old segments stay', async () => {
-  const compacted = await openCompactedLog({ segmentBytes: 1 << 20 });
-  try {
-    await writeSmallSegments(compacted, 4);
-    const before = await readRecords(compacted.log);
-    const bases = compacted.log.logSegments.map((segment) => segment.baseOffset);
-    await compacted.log.close();
-    const dir = compacted.directory;
+  await afterCrash(4, async ({ dir, bases, before, reopen }) => {
     // The log file was renamed to .swap, the index not yet.
     writeFileSync(join(dir, name(bases[0]!, '.log.swap')), readFileSync(join(dir, name(bases[0]!, '.log'))).subarray(0, 0));
     writeFileSync(join(dir, name(bases[0]!, '.index.cleaned')), Buffer.alloc(0));
-    const log = await compacted.reopen();
+    const log = await reopen();
     assert.deepEqual(leftovers(dir), []);
     assert.deepEqual(log.logSegments.map((segment) => segment.baseOffset), bases);
     assert.deepEqual(await readRecords(log), before);
-  } finally {
-    await compacted.cleanup();
-  }
+  });
 });
 
 test('index files still named .swap after the log file got its final name are renamed', async () => {
-  const compacted = await openCompactedLog({ segmentBytes: 1 << 20 });
-  try {
-    await writeSmallSegments(compacted, 3);
-    const before = await readRecords(compacted.log);
-    const bases = compacted.log.logSegments.map((segment) => segment.baseOffset);
-    await compacted.log.close();
-    const dir = compacted.directory;
+  await afterCrash(3, async ({ dir, bases, before, reopen }) => {
     renameSync(join(dir, name(bases[1]!, '.index')), join(dir, name(bases[1]!, '.index.swap')));
     renameSync(join(dir, name(bases[1]!, '.timeindex')), join(dir, name(bases[1]!, '.timeindex.swap')));
     const names = await recoverInterruptedSwaps(nodeFileSystem, dir, readdirSync(dir));
     assert.ok(names.includes(name(bases[1]!, '.index')) && names.includes(name(bases[1]!, '.timeindex')));
-    const log = await compacted.reopen();
+    const log = await reopen();
     assert.deepEqual(await readRecords(log), before);
-  } finally {
-    await compacted.cleanup();
-  }
+  });
 });
 
 test('a failure at any step of a real swap leaves a log that reopens consistent, and a later round completes the cleaning', async () => {
