@@ -21,8 +21,15 @@ import { LogCleaner } from '../storage/cleaner/log-cleaner.js';
 import { ProducerIdManager } from '../cluster/producer-id-manager.js';
 import { TransactionCoordinator } from '../coordinator/txn/transaction-coordinator.js';
 import { LocalTransactionMarkerWriter, TransactionStateTopic } from './transaction-state-log.js';
+import { FetchMemoryPool } from './fetch-memory-pool.js';
 
 const log = new Logger('broker');
+
+/**
+ * Record data that fetch answers may hold in memory at once, broker-wide (fetch-memory-pool.ts):
+ * room for two answers of a consumer's default fetch.max.bytes (50 MiB) and many smaller ones.
+ */
+const FETCH_MEMORY_BYTES = 128 * 1024 * 1024;
 
 export class Broker {
   readonly controller: Controller;
@@ -38,6 +45,8 @@ export class Broker {
   readonly producerIdManager: ProducerIdManager;
   readonly transactionStateLog: TransactionStateTopic;
   readonly transactionCoordinator: TransactionCoordinator;
+  /** What fetch answers may hold of record data until the kernel takes them. */
+  readonly fetchMemory = new FetchMemoryPool(FETCH_MEMORY_BYTES);
   private producerExpirationTimer: NodeJS.Timeout | undefined;
   private socketServer: SocketServer | undefined;
   private meta: MetaProperties | undefined;
@@ -117,6 +126,11 @@ export class Broker {
     const listener = advertised.find((candidate) => candidate.name === listenerName) ?? advertised[0]!;
     if (listener.port === 0) return { ...listener, port: this.boundPort(listener.name) };
     return listener;
+  }
+
+  /** Client connections open now, on every listener. */
+  get connectionCount(): number {
+    return this.socketServer?.connectionCount ?? 0;
   }
 
   boundPort(listenerName?: string): number {

@@ -13,7 +13,9 @@
  *            with one writev (cork/uncork).
  * Backpressure: while too many requests are in flight or the socket's write buffer is over
  * its limit, reading pauses, so a client that does not read its responses cannot grow the
- * broker's memory without bound.
+ * broker's memory without bound. Requests of an API registered onePerConnection (Fetch) are
+ * handled one at a time: the next is decoded and started once the previous answer has been
+ * handed to the OS, so pipelined fetches never hold more than one answer's record data.
  */
 import type { Socket } from 'node:net';
 import { ProtocolDecodeError } from '../errors.js';
@@ -46,6 +48,12 @@ interface ResponseSlot {
   readonly requestBytes: number;
   done: boolean;
   frames: Buffer[] | null;
+  /** Handled in the connection's one-per-connection lane (see HandlerRegistration.onePerConnection). */
+  readonly oneAtATime: boolean;
+  /** Callbacks for when the answer is handed to the OS (RequestContext.onResponseWritten). */
+  onWritten: (() => void)[] | null;
+  /** The answer has been handed to the OS, or never will be: callbacks registered now run at once. */
+  settled: boolean;
 }
 
 export class Connection implements ConnectionInfo {
@@ -57,6 +65,12 @@ export class Connection implements ConnectionInfo {
   private readonly slots: ResponseSlot[] = [];
   private queuedRequestBytes = 0;
   private pausedForBackpressure = false;
+  /** A one-per-connection request is in flight (handled, or its answer not yet handed to the OS). */
+  private oneAtATimeBusy = false;
+  /** One-per-connection requests waiting for the one in flight, in arrival order. */
+  private readonly oneAtATimeWaiting: (() => void)[] = [];
+  /** Answers written to the socket whose write has not completed and that wait for it (made on first use). */
+  private unconfirmed: Set<ResponseSlot> | null = null;
 
   constructor(
     readonly id: number,
@@ -80,6 +94,7 @@ export class Connection implements ConnectionInfo {
     socket.on('error', (error) => log.debug(`socket error on ${this.describe()}: ${error.message}`));
     socket.on('close', () => {
       this.closed = true;
+      this.settleAll();
       this.onClose(this);
     });
   }
@@ -92,6 +107,36 @@ export class Connection implements ConnectionInfo {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+    this.settleAll();
+  }
+
+  /** Closed: no answer will be written; give back what every answer still held. */
+  private settleAll(): void {
+    this.oneAtATimeWaiting.length = 0;
+    for (const slot of this.slots) this.settle(slot);
+    const unconfirmed = this.unconfirmed;
+    this.unconfirmed = null;
+    if (unconfirmed) for (const slot of unconfirmed) this.settle(slot);
+  }
+
+  /** The slot's answer was handed to the OS (or never will be): run its callbacks, free its lane. */
+  private settle(slot: ResponseSlot): void {
+    if (slot.settled) return;
+    slot.settled = true;
+    this.unconfirmed?.delete(slot);
+    const callbacks = slot.onWritten;
+    slot.onWritten = null;
+    if (callbacks) for (const callback of callbacks) callback();
+    if (slot.oneAtATime) {
+      this.oneAtATimeBusy = false;
+      // A socket the peer has closed fails its writes before 'close' is emitted: start nothing on it.
+      if (!this.closed && !this.socket.destroyed) this.oneAtATimeWaiting.shift()?.();
+    }
+  }
+
+  private addOnWritten(slot: ResponseSlot, callback: () => void): void {
+    if (slot.settled) callback();
+    else (slot.onWritten ??= []).push(callback);
   }
 
   /** Stops reading new requests; responses to those in flight are still sent. */
@@ -179,6 +224,29 @@ export class Connection implements ConnectionInfo {
       this.close();
       return;
     }
+    const oneAtATime = registration.onePerConnection;
+    const slot: ResponseSlot = { header, requestBytes: frame.length, done: false, frames: null, oneAtATime, onWritten: null, settled: false };
+    this.slots.push(slot);
+    this.queuedRequestBytes += frame.length;
+    this.updateBackpressure();
+    if (!oneAtATime) {
+      this.dispatch(slot, registration as HandlerRegistration, reader);
+    } else if (this.oneAtATimeBusy) {
+      // Decoded when its turn comes: until then it costs only its frame, counted in queuedRequestBytes.
+      this.oneAtATimeWaiting.push(() => {
+        this.oneAtATimeBusy = true;
+        this.dispatch(slot, registration as HandlerRegistration, reader);
+      });
+    } else {
+      this.oneAtATimeBusy = true;
+      this.dispatch(slot, registration as HandlerRegistration, reader);
+    }
+  }
+
+  /** Decodes the request body and runs its handler; the answer goes to `slot`. */
+  private dispatch(slot: ResponseSlot, registration: HandlerRegistration, reader: Reader): void {
+    const header = slot.header;
+    const api = registration.api;
     let request: unknown;
     try {
       readRequestHeaderRest(reader, header, api.requestHeaderVersion(header.apiVersion));
@@ -189,11 +257,13 @@ export class Connection implements ConnectionInfo {
       this.close();
       return;
     }
-    const slot: ResponseSlot = { header, requestBytes: frame.length, done: false, frames: null };
-    this.slots.push(slot);
-    this.queuedRequestBytes += frame.length;
-    this.updateBackpressure();
-    const context: RequestContext = { header, apiVersion: header.apiVersion, connection: this, broker: this.broker };
+    const context: RequestContext = {
+      header,
+      apiVersion: header.apiVersion,
+      connection: this,
+      broker: this.broker,
+      onResponseWritten: (release) => this.addOnWritten(slot, release),
+    };
     let result: unknown;
     try {
       result = (registration as HandlerRegistration).handle(request as never, context);
@@ -222,13 +292,16 @@ export class Connection implements ConnectionInfo {
       apiKeys: [{ apiKey: apiVersions.apiKey, minVersion: own.advertisedMinVersion, maxVersion: own.maxVersion }],
     });
     setSize(writer.length - 4);
-    this.slots.push({ header, requestBytes, done: true, frames: writer.finish() });
+    this.slots.push({ header, requestBytes, done: true, frames: writer.finish(), oneAtATime: false, onWritten: null, settled: false });
     this.queuedRequestBytes += requestBytes;
     this.flush();
   }
 
   private complete(slot: ResponseSlot, registration: HandlerRegistration, response: unknown): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.settle(slot);
+      return;
+    }
     if (response !== NO_RESPONSE) {
       const version = slot.header.apiVersion;
       const writer = new Writer(512);
@@ -248,7 +321,10 @@ export class Connection implements ConnectionInfo {
   }
 
   private fail(slot: ResponseSlot, apiName: string, error: unknown): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.settle(slot);
+      return;
+    }
     log.error(`closing ${this.describe()}: ${apiName} v${slot.header.apiVersion} (correlation id ${slot.header.correlationId}) failed`, error);
     this.close();
   }
@@ -260,7 +336,21 @@ export class Connection implements ConnectionInfo {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
       this.queuedRequestBytes -= slot.requestBytes;
-      if (slot.frames) for (const frame of slot.frames) this.socket.write(frame);
+      const frames = slot.frames;
+      if (frames === null || frames.length === 0) {
+        this.settle(slot);
+      } else if (slot.onWritten === null && !slot.oneAtATime) {
+        for (const frame of frames) this.socket.write(frame);
+      } else {
+        // Told when the last frame is handed to the OS (or fails: the connection is closing then).
+        const last = frames.length - 1;
+        for (let i = 0; i < last; i++) this.socket.write(frames[i]!);
+        (this.unconfirmed ??= new Set()).add(slot);
+        this.socket.write(frames[last]!, (error) => {
+          if (error) this.close();
+          this.settle(slot);
+        });
+      }
     }
     this.socket.uncork();
     this.updateBackpressure();

@@ -25,7 +25,7 @@ import type { PartitionState } from '../cluster/metadata-image.js';
 import type { TopicConfig } from '../config/topic-config.js';
 import { LONG_MAX_STRING } from '../config/config-def.js';
 import type { LogAppendInfo, PartitionLog } from '../storage/partition-log.js';
-import { compressionTargetOf, needsRecompression, recompressBatch } from './recompress.js';
+import { compressionTargetOf, needsRecompression, recompressBatch, type CompressionTarget } from './recompress.js';
 
 const LONG_MAX = Number(LONG_MAX_STRING);
 /** DeleteRecords' offset meaning "up to the high watermark" (DeleteRecordsRequest.HIGH_WATERMARK). */
@@ -61,6 +61,29 @@ export interface TxnMarker {
  */
 export type ReadableListener = (bytes: number, stableBytes: number) => void;
 
+/** The topic configuration a produce applies, parsed once per configuration (not per request). */
+interface ProduceRules {
+  readonly minInsyncReplicas: number;
+  readonly maxMessageBytes: number;
+  readonly timestampType: 'CreateTime' | 'LogAppendTime';
+  readonly afterMaxMs: number;
+  readonly beforeMaxMs: number;
+  readonly compacted: boolean;
+  readonly compressionTarget: CompressionTarget | null;
+}
+
+function produceRulesOf(config: TopicConfig): ProduceRules {
+  return {
+    minInsyncReplicas: config.number('min.insync.replicas'),
+    maxMessageBytes: config.number('max.message.bytes'),
+    timestampType: config.string('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+    afterMaxMs: config.number('message.timestamp.after.max.ms'),
+    beforeMaxMs: config.number('message.timestamp.before.max.ms'),
+    compacted: config.list('cleanup.policy').includes('compact'),
+    compressionTarget: compressionTargetOf(config),
+  };
+}
+
 export class Partition {
   private readonly readableListeners = new Set<ReadableListener>();
   /** Client appends waiting for their turn (see takeAppendTurn). */
@@ -70,6 +93,7 @@ export class Partition {
   private appendedBytes = 0;
   private unstableAppends: { offset: number; bytesBefore: number }[] = [];
   private stableBytesNotified = 0;
+  private produceRules: ProduceRules;
 
   constructor(
     readonly topicName: string,
@@ -78,7 +102,9 @@ export class Partition {
     readonly log: PartitionLog,
     private state: PartitionState,
     private topicConfig: TopicConfig,
-  ) {}
+  ) {
+    this.produceRules = produceRulesOf(topicConfig);
+  }
 
   get leaderEpoch(): number {
     return this.state.leaderEpoch;
@@ -119,6 +145,7 @@ export class Partition {
   updateState(state: PartitionState, topicConfig: TopicConfig): void {
     this.state = state;
     this.topicConfig = topicConfig;
+    this.produceRules = produceRulesOf(topicConfig);
   }
 
   /** KIP-320: a client's view of the leader epoch must match ours (-1 = no check). */
@@ -182,9 +209,9 @@ export class Partition {
    * point).
    */
   async appendRecordsFromClient(records: Buffer, options: { acks: number; produceVersion: number }): Promise<ProduceResult> {
-    const config = this.topicConfig;
+    const rules = this.produceRules;
     if (options.acks === -1) {
-      const minInsyncReplicas = config.number('min.insync.replicas');
+      const minInsyncReplicas = rules.minInsyncReplicas;
       if (this.state.isr.length < minInsyncReplicas) {
         throw new KafkaError(
           ErrorCode.NOT_ENOUGH_REPLICAS,
@@ -195,14 +222,10 @@ export class Partition {
     const summary = validateRecords(records, {
       origin: 'client',
       produceVersion: options.produceVersion,
-      maxBatchBytes: config.number('max.message.bytes'),
+      maxBatchBytes: rules.maxMessageBytes,
     });
     const now = Date.now();
-    const timestampType = config.string('message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime';
-    const afterMaxMs = config.number('message.timestamp.after.max.ms');
-    const beforeMaxMs = config.number('message.timestamp.before.max.ms');
-    const compacted = config.list('cleanup.policy').includes('compact');
-    const target = compressionTargetOf(config);
+    const { timestampType, afterMaxMs, beforeMaxMs, compacted, compressionTarget: target } = rules;
     if (timestampType === 'LogAppendTime' && summary.batches.some((batch) => batch.isLogAppendTime)) {
       throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, 'Invalid timestamp type in message. Producer should not set timestamp type to LogAppendTime.');
     }
@@ -223,7 +246,7 @@ export class Partition {
         }
         if (recompress) {
           // The topic's compression.type differs from the producer's: store the rebuilt batches (recompress.ts).
-          const maxMessageBytes = config.number('max.message.bytes');
+          const maxMessageBytes = rules.maxMessageBytes;
           for (const batch of rebuilt) {
             if (batch.length > maxMessageBytes) {
               throw new KafkaError(
@@ -248,7 +271,7 @@ export class Partition {
 
   /** Appends a batch written by a coordinator on this broker (validated as such, not as a client's). */
   async appendRecordsFromCoordinator(records: Buffer): Promise<void> {
-    validateRecords(records, { origin: 'coordinator', maxBatchBytes: this.topicConfig.number('max.message.bytes') });
+    validateRecords(records, { origin: 'coordinator', maxBatchBytes: this.produceRules.maxMessageBytes });
     const info = this.log.append(records, { leaderEpoch: this.state.leaderEpoch, origin: 'coordinator' });
     this.recordAppend(info);
     await info.written;
@@ -299,12 +322,13 @@ export class Partition {
         `fetch offset ${options.fetchOffset} is outside [${logStartOffset}, ${this.logEndOffset}]`,
       );
     }
-    const empty = { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null };
     if (options.fetchOffset >= upperBound || (options.maxBytes <= 0 && !options.minOneBatch)) {
-      return { ...empty, records: [], sizeInBytes: 0 };
+      return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
     }
     const data = await this.log.read(options.fetchOffset, options.maxBytes, upperBound, options.minOneBatch);
-    if (data.records.length === 0) return { ...empty, records: [], sizeInBytes: 0 };
+    if (data.sizeInBytes === 0) {
+      return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
+    }
     // Kafka's addAbortedTransactions: the aborted transactions overlapping what was read.
     const abortedTransactions = readCommitted
       ? (await this.log.producerStateManager.collectAbortedTransactions(this.log.logSegments, options.fetchOffset, data.nextOffset)).map((txn) => ({
@@ -312,7 +336,7 @@ export class Partition {
           firstOffset: txn.firstOffset,
         }))
       : null;
-    return { ...empty, abortedTransactions, records: [data.records], sizeInBytes: data.records.length };
+    return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions, records: data.slices as Buffer[], sizeInBytes: data.sizeInBytes };
   }
 
   /**

@@ -13,6 +13,10 @@ import { renameIfExists, writeFully, type FileSystem } from './file-system.js';
 
 /** Yield to the event loop every this many entries when walking a whole index. */
 const ENTRIES_PER_SLICE = 65536;
+/** Entries the first entry makes room for (then the room doubles as needed). */
+const INITIAL_ENTRIES = 64;
+/** An index without entries holds no buffer: most partitions of a broker with many never index their active segment. */
+const NO_ENTRIES = Buffer.alloc(0);
 
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -46,7 +50,7 @@ export abstract class AbstractIndex {
       this.persisted = this.entryCount;
       this.fileIsCurrent = true;
     } else {
-      this.buffer = Buffer.allocUnsafe(Math.min(this.maxEntries, 64) * entrySize);
+      this.buffer = NO_ENTRIES;
       this.entryCount = 0;
       this.persisted = 0;
       this.fileIsCurrent = false;
@@ -74,7 +78,8 @@ export abstract class AbstractIndex {
   protected nextEntryPosition(): number {
     const at = this.entryCount * this.entrySize;
     if (at + this.entrySize > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, at + this.entrySize));
+      const initial = Math.min(this.maxEntries, INITIAL_ENTRIES) * this.entrySize;
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, initial, at + this.entrySize));
       this.buffer.copy(grown, 0, 0, at);
       this.buffer = grown;
     }

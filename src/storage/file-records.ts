@@ -99,6 +99,16 @@ export class FileRecords {
     return this.use((fd) => this.fileSystem.writev(fd, buffers, position));
   }
 
+  /**
+   * One positional writev on the calling thread, when the file is open and the filesystem can
+   * (FileSystem.writevSync); returns the bytes written (may be fewer than given), or -1 when it
+   * cannot, and the caller then uses writev.
+   */
+  writevSync(buffers: readonly Buffer[], position: number): number {
+    if (this.fd === null || this.closed || this.fileSystem.writevSync === undefined) return -1;
+    return this.fileSystem.writevSync(this.fd, buffers, position);
+  }
+
   fdatasync(): Promise<void> {
     return this.use((fd) => this.fileSystem.fdatasync(fd));
   }

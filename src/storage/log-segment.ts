@@ -84,10 +84,15 @@ export interface FetchDataInfo {
   /** The fetch offset and the file position where the returned data starts. */
   readonly fetchOffsetMetadata: LogOffsetMetadata;
   /**
-   * Whole batches, one slice of the buffer filled by a single read. Empty when there is
-   * nothing to return. The first batch may start before the fetch offset: batches are whole.
+   * Whole batches, one buffer. Empty when there is nothing to return. The first batch may start
+   * before the fetch offset: batches are whole. A read answered by the tail cache joins its
+   * slices into one buffer only when this is asked for; the fetch path uses `slices`.
    */
   readonly records: Buffer;
+  /** The same bytes as `records`, as the buffers they are held in (one slice of a file read, or cached appends). */
+  readonly slices: readonly Buffer[];
+  /** The length of `records`. */
+  readonly sizeInBytes: number;
   /** Base offset of the first batch returned, or the fetch offset when empty. */
   readonly firstOffset: number;
   /** The offset after the last batch returned (the next fetch offset), or the fetch offset when empty. */
@@ -652,7 +657,8 @@ export class LogSegment {
       }
       const first = new RecordBatchHeader(buffer, found);
       if (end > found) {
-        return { fetchOffsetMetadata: metadata, records: buffer.subarray(found, end), firstOffset: first.baseOffset, nextOffset, firstEntryIncomplete: false };
+        const records = buffer.subarray(found, end);
+        return { fetchOffsetMetadata: metadata, records, slices: [records], sizeInBytes: records.length, firstOffset: first.baseOffset, nextOffset, firstEntryIncomplete: false };
       }
       if (first.lastOffset >= upperOffset) return emptyFetch(metadata, false);
       const firstSize = this.batchSizeAt(buffer, found, position);
@@ -660,7 +666,7 @@ export class LogSegment {
         if (!minOneBatch) return emptyFetch(metadata, true);
         const whole = await this.log.read(position + found, firstSize);
         if (whole.length < firstSize) throw new KafkaStorageError(`Short read at position ${position + found} of ${this.log.path}`);
-        return { fetchOffsetMetadata: metadata, records: whole, firstOffset: first.baseOffset, nextOffset: first.lastOffset + 1, firstEntryIncomplete: false };
+        return { fetchOffsetMetadata: metadata, records: whole, slices: [whole], sizeInBytes: whole.length, firstOffset: first.baseOffset, nextOffset: first.lastOffset + 1, firstEntryIncomplete: false };
       }
       // The walk to the fetch offset used up the read; read again from the batch itself.
       if (found === 0) throw new KafkaStorageError(`Short read at position ${position} of ${this.log.path}`);
@@ -858,6 +864,8 @@ function emptyFetch(metadata: LogOffsetMetadata, firstEntryIncomplete: boolean):
   return {
     fetchOffsetMetadata: metadata,
     records: EMPTY_RECORDS,
+    slices: [],
+    sizeInBytes: 0,
     firstOffset: metadata.messageOffset,
     nextOffset: metadata.messageOffset,
     firstEntryIncomplete,

@@ -90,6 +90,7 @@ import {
 } from './log-segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
 import { ProducerStateManager, type AppendOrigin } from './producer-state/producer-state-manager.js';
+import { DEFAULT_TAIL_CACHE_BYTES_PER_LOG, sharedTailCacheBudget, TailCache, type TailCacheBudget } from './tail-cache.js';
 import type { BatchMetadata } from './producer-state/producer-state-entry.js';
 import { join } from 'node:path';
 
@@ -97,6 +98,8 @@ const logger = new Logger('storage');
 
 /** Linux's IOV_MAX: the most buffers one writev takes. */
 const IOV_MAX = 1024;
+/** Writes up to this many bytes are made on the event loop (see writeNext). */
+const SYNC_WRITE_MAX_BYTES = Number(process.env.TIDELOG_SYNC_WRITE_MAX ?? 256 * 1024);
 /** setInterval cannot wait longer than this; flush.ms above it means "never" (Kafka's default). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const INT32_MAX = 0x7fffffff;
@@ -108,6 +111,10 @@ export interface PartitionLogOptions {
   readonly time?: () => number;
   /** producer.id.expiration.ms (default one day): idle producers are forgotten after it. */
   readonly producerIdExpirationMs?: number;
+  /** The memory budget the log's tail cache shares with other logs (tail-cache.ts); one per process by default. */
+  readonly tailCacheBudget?: TailCacheBudget;
+  /** The most this log keeps of its freshly written tail in memory; 0 turns the tail cache off. */
+  readonly tailCacheBytes?: number;
 }
 
 export interface AppendOptions {
@@ -198,6 +205,8 @@ export class PartitionLog {
   private recoveryPointValue: number;
   private configValue: LogConfig;
   private readonly time: () => number;
+  /** The freshly written appends of the active segment, answering reads at the tail without a file read. */
+  private readonly tailCache: TailCache;
 
   /** Appends planned and not yet written, in offset order. */
   private pendingWrites: SegmentAppend[] = [];
@@ -237,7 +246,9 @@ export class PartitionLog {
     private readonly logStartOffsetCheckpoint: OffsetCheckpointFile,
     /** The producer ids, open transactions and aborted-transaction indexes of this log. */
     readonly producerStateManager: ProducerStateManager,
+    tailCache: TailCache,
   ) {
+    this.tailCache = tailCache;
     this.configValue = config;
     this.time = time;
     this.segments = segments;
@@ -281,6 +292,7 @@ export class PartitionLog {
       loaded.recoveryPointCheckpoint,
       loaded.logStartOffsetCheckpoint,
       producerStateManager,
+      new TailCache(options.tailCacheBudget ?? sharedTailCacheBudget, options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES_PER_LOG),
     );
   }
 
@@ -358,8 +370,8 @@ export class PartitionLog {
   /**
    * Appends record batches the broker has validated: one or more whole v2 batches in `records`,
    * which is patched in place (baseOffset, partitionLeaderEpoch; under LogAppendTime the
-   * timestamp type bit, maxTimestamp and CRC) and must not be reused by the caller until
-   * `written` settles. Throws InvalidRecordBatchError when the buffer is not whole v2 batches,
+   * timestamp type bit, maxTimestamp and CRC) and must not be modified by the caller afterwards:
+   * the log writes it and, once written, may answer reads of the tail from it (tail-cache.ts). Throws InvalidRecordBatchError when the buffer is not whole v2 batches,
    * KafkaStorageError when the log is offline or closed, and the KafkaError of a producer rule
    * (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …) when one refuses a batch. A client
    * batch that repeats one of its producer's last 5 batches is not appended: the result holds
@@ -517,6 +529,8 @@ export class PartitionLog {
     const previous = this.activeSegment;
     const segment = LogSegment.create(this.fileSystem, this.directory, baseOffset, this.configValue, now);
     this.segments.push(segment);
+    // The cache holds only the active segment: retention and the cleaner may replace the others.
+    this.tailCache.clear();
     if (previous.pendingWrites === 0) this.scheduleFinish(previous);
     // Kafka snapshots the producer state at every roll; the file is written once the data below is.
     this.producerStateManager.takeSnapshot(baseOffset, this.logStartOffsetValue);
@@ -589,7 +603,12 @@ export class PartitionLog {
     }
     let written = 0;
     try {
-      await segment.openForAppend();
+      if (!segment.log.isOpen) await segment.openForAppend();
+      // A small write is made here, on the event loop: the OS copies it to the page cache in
+      // microseconds, while a round trip through the thread pool (and waking its thread) costs
+      // more, and delays the produce answer and the fetches waiting for these bytes. Larger
+      // writes go to the thread pool, so that the event loop never copies much at once.
+      if (bytes <= SYNC_WRITE_MAX_BYTES) written = Math.max(0, segment.log.writevSync(buffers, first.position));
       while (written < bytes) {
         const result = await segment.log.writev(written === 0 ? buffers : remainingBuffers(buffers, written), first.position + written);
         if (result <= 0) throw new Error(`writev to ${segment.log.path} made no progress`);
@@ -607,7 +626,12 @@ export class PartitionLog {
   /** The first `count` queued appends are in the file: publish them and settle their promises. */
   private completeWrites(count: number): void {
     const done = this.pendingWrites.splice(0, count);
-    for (const append of done) append.segment.completeWrite(append);
+    const active = this.activeSegment;
+    for (const append of done) {
+      const segment = append.segment;
+      segment.completeWrite(append);
+      if (segment === active) this.tailCache.add(append.records, append.firstOffset, append.nextOffset, segment.baseOffset, append.position);
+    }
     const last = done[done.length - 1]!;
     this.writtenEndOffsetValue = last.nextOffset;
     const segment = last.segment;
@@ -833,6 +857,8 @@ export class PartitionLog {
     }
     const upperOffset = Math.min(maxOffset, this.writtenEndOffsetValue);
     if (fetchOffset < upperOffset) {
+      const cached = this.tailCache.read(fetchOffset, maxBytes, upperOffset, minOneBatch);
+      if (cached !== null) return cached;
       let index = floorSegmentIndex(this.segments, fetchOffset);
       let segment: LogSegment | undefined = this.segments[index];
       while (segment !== undefined) {
@@ -863,6 +889,8 @@ export class PartitionLog {
         relativePositionInSegment: atWrittenEnd ? this.writtenEndMetadata.relativePositionInSegment : -1,
       },
       records: EMPTY_RECORDS,
+      slices: [],
+      sizeInBytes: 0,
       firstOffset: fetchOffset,
       nextOffset: fetchOffset,
       firstEntryIncomplete: false,
@@ -923,6 +951,7 @@ export class PartitionLog {
       await this.waitForWritten(this.logEndOffsetValue);
       await this.settleFlushes();
       if (this.failure !== null) throw this.failure;
+      this.tailCache.clear();
       // Lower the recovery point first: a crash in the middle then rescans what is being cut.
       this.recoveryPointValue = Math.min(this.recoveryPointValue, targetOffset);
       this.checkpointedRecoverySegment = -1;
@@ -955,6 +984,7 @@ export class PartitionLog {
       await this.waitForWritten(this.logEndOffsetValue);
       await this.settleFlushes();
       if (this.failure !== null) throw this.failure;
+      this.tailCache.clear();
       await this.logStartOffsetCheckpoint.write(newOffset);
       await this.recoveryPointCheckpoint.write(newOffset);
       await this.producerStateManager.truncateFullyAndStartAt(newOffset);
@@ -1166,6 +1196,7 @@ export class PartitionLog {
         this.markOffline(error);
       }
     }
+    this.tailCache.clear();
     for (const segment of this.segments) await segment.close().catch(noop);
     this.closed = true;
   }
@@ -1189,6 +1220,7 @@ export class PartitionLog {
     await this.waitForWritten(this.logEndOffsetValue);
     await this.settleFlushes();
     await this.producerStateManager.flush().catch(noop);
+    this.tailCache.clear();
     for (const segment of this.segments) await segment.close().catch(noop);
     this.closed = true;
     await this.fileSystem.removeDirectory(this.directory);

@@ -8,6 +8,10 @@
  * stable offset (read_committed, with the aborted transactions overlapping what was read, from
  * the segments' .txnindex). Fewer than min_bytes waits in purgatory up to max_wait_ms (for
  * read_committed, until enough bytes are stable).
+ * Memory: each partition's read is reserved from the broker's FetchMemoryPool first and what
+ * the answer keeps alive stays counted until it has been handed to the OS; with the pool empty
+ * only the one batch KIP-74 guarantees is read, and a fetch whose connection closed reads no
+ * more. One fetch at a time per connection (onePerConnection).
  * Leaves out: follower fetches (replication) and rack-aware preferred read replicas.
  */
 import { KafkaError } from '../../errors.js';
@@ -17,6 +21,7 @@ import type { RequestOf } from '../../protocol/api.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { waitForFetchableBytes } from '../delayed-fetch.js';
 import type { Partition } from '../partition.js';
+import type { FetchMemoryPool } from '../fetch-memory-pool.js';
 
 type FetchRequest = RequestOf<typeof fetchApi>;
 
@@ -54,29 +59,56 @@ function resolveTargets(request: FetchRequest, context: RequestContext): Target[
   });
 }
 
-async function readAll(targets: Target[][], request: FetchRequest, context: RequestContext) {
+/**
+ * Reads every target. What the answer keeps alive (heldBytes) is held in `pool` when this
+ * returns; the caller releases it once the answer no longer needs it (written, or replaced).
+ * That is the memory behind the record slices, each buffer counted once: a read from a file
+ * allocates a little more than it returns, and a slice of the log's in-memory tail keeps the
+ * whole produce request it came from alive.
+ */
+async function readAll(targets: Target[][], request: FetchRequest, context: RequestContext, pool: FetchMemoryPool) {
   let remaining = context.apiVersion >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   let minOneBatch = true;
   let totalBytes = 0;
+  let heldBytes = 0;
+  const heldStores = new Set<ArrayBufferLike>();
   let anyError = false;
   const responses = [];
   for (const topicTargets of targets) {
     const partitions = [];
     for (const target of topicTargets) {
       const base = { partitionIndex: target.partitionIndex, preferredReadReplica: -1 };
+      // Nobody will read this answer: read nothing more for it.
+      if (context.connection.closed) break;
       if (!target.partition) {
         anyError = true;
         partitions.push({ ...base, errorCode: target.errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedTransactions: null, records: [] });
         continue;
       }
+      const granted = pool.reserve(Math.max(0, Math.min(target.partitionMaxBytes, remaining)));
       try {
-        const result = await target.partition.read({
-          fetchOffset: target.fetchOffset,
-          maxBytes: Math.max(0, Math.min(target.partitionMaxBytes, remaining)),
-          minOneBatch,
-          isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
-          currentLeaderEpoch: target.currentLeaderEpoch,
-        });
+        let result;
+        try {
+          result = await target.partition.read({
+            fetchOffset: target.fetchOffset,
+            maxBytes: granted,
+            minOneBatch,
+            isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
+            currentLeaderEpoch: target.currentLeaderEpoch,
+          });
+        } finally {
+          pool.release(granted);
+        }
+        // Held until the caller releases it; may pass the reservation by the one batch KIP-74
+        // guarantees, or by the rest of the buffer a slice keeps alive.
+        let stored = 0;
+        for (const slice of result.records) {
+          if (heldStores.has(slice.buffer)) continue;
+          heldStores.add(slice.buffer);
+          stored += slice.buffer.byteLength;
+        }
+        pool.take(stored);
+        heldBytes += stored;
         if (result.sizeInBytes > 0) minOneBatch = false;
         remaining -= result.sizeInBytes;
         totalBytes += result.sizeInBytes;
@@ -90,7 +122,10 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
           records: result.records,
         });
       } catch (error) {
-        if (!(error instanceof KafkaError)) throw error;
+        if (!(error instanceof KafkaError)) {
+          pool.release(heldBytes);
+          throw error;
+        }
         anyError = true;
         const partition = target.partition;
         partitions.push({
@@ -106,10 +141,10 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
     }
     responses.push({ topic: topicTargets[0]?.topicName ?? '', topicId: topicTargets[0]?.topicId ?? ZERO_UUID, partitions });
   }
-  return { responses, totalBytes, anyError };
+  return { responses, totalBytes, heldBytes, anyError };
 }
 
-export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17 }, async (request, context) => {
+export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerConnection: true }, async (request, context) => {
   if (context.apiVersion >= 7 && (request.sessionId !== 0 || request.sessionEpoch > 0)) {
     return {
       throttleTimeMs: 0,
@@ -119,18 +154,26 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17 }, async (
     };
   }
   const targets = resolveTargets(request, context);
-  let result = await readAll(targets, request, context);
+  const pool = context.broker.fetchMemory;
+  let result = await readAll(targets, request, context, pool);
   if (result.totalBytes < request.minBytes && request.maxWaitMs > 0 && !result.anyError) {
     const partitions = targets.flat().flatMap((target) => (target.partition ? [target.partition] : []));
-    await waitForFetchableBytes({
-      partitions,
-      alreadyAvailableBytes: result.totalBytes,
-      minBytes: request.minBytes,
-      maxWaitMs: request.maxWaitMs,
-      isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
-      isClosed: () => context.connection.closed,
-    });
-    result = await readAll(targets, request, context);
+    try {
+      await waitForFetchableBytes({
+        partitions,
+        alreadyAvailableBytes: result.totalBytes,
+        minBytes: request.minBytes,
+        maxWaitMs: request.maxWaitMs,
+        isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
+        isClosed: () => context.connection.closed,
+      });
+    } finally {
+      // The first answer is replaced by the second read.
+      pool.release(result.heldBytes);
+    }
+    result = await readAll(targets, request, context, pool);
   }
+  const heldBytes = result.heldBytes;
+  context.onResponseWritten(() => pool.release(heldBytes));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses, nodeEndpoints: [] };
 });
