@@ -25,6 +25,7 @@ import type { PartitionState } from '../cluster/metadata-image.js';
 import type { TopicConfig } from '../config/topic-config.js';
 import { LONG_MAX_STRING } from '../config/config-def.js';
 import type { LogAppendInfo, PartitionLog } from '../storage/partition-log.js';
+import type { ReadBuffers } from '../storage/read-buffer-pool.js';
 import { compressionTargetOf, needsRecompression, recompressBatch, type CompressionTarget } from './recompress.js';
 
 const LONG_MAX = Number(LONG_MAX_STRING);
@@ -309,6 +310,8 @@ export class Partition {
     minOneBatch: boolean;
     isolationLevel: number;
     currentLeaderEpoch: number;
+    /** Pooled buffers for file reads, given back by the caller once the answer is sent (read-buffer-pool.ts). */
+    buffers?: ReadBuffers;
   }): Promise<PartitionReadResult> {
     this.checkLeaderEpoch(options.currentLeaderEpoch);
     const highWatermark = this.highWatermark;
@@ -325,7 +328,7 @@ export class Partition {
     if (options.fetchOffset >= upperBound || (options.maxBytes <= 0 && !options.minOneBatch)) {
       return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
     }
-    const data = await this.log.read(options.fetchOffset, options.maxBytes, upperBound, options.minOneBatch);
+    const data = await this.log.read(options.fetchOffset, options.maxBytes, upperBound, options.minOneBatch, options.buffers);
     if (data.sizeInBytes === 0) {
       return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
     }

@@ -9,6 +9,7 @@
  */
 import { renameIfExists, type FileSystem, type OpenFlags } from './file-system.js';
 import { KafkaStorageError } from './errors.js';
+import type { ReadBuffers } from './read-buffer-pool.js';
 
 export class FileRecords {
   private fd: number | null = null;
@@ -65,12 +66,13 @@ export class FileRecords {
   }
 
   /**
-   * Reads `length` bytes at `position` into a new buffer. The result is shorter only when the
-   * file ends first.
+   * Reads `length` bytes at `position` into a new buffer, or one from `buffers` (a pooled buffer
+   * the caller gives back once done with the bytes; read-buffer-pool.ts). The result is shorter
+   * only when the file ends first.
    */
-  read(position: number, length: number): Promise<Buffer> {
+  read(position: number, length: number, buffers?: ReadBuffers): Promise<Buffer> {
     return this.use(async (fd) => {
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = buffers !== undefined ? buffers.allocate(length) : Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const bytesRead = await this.fileSystem.read(fd, buffer, done, length - done, position + done);

@@ -40,6 +40,7 @@ import type { LogConfig } from './log-config.js';
 import { Logger } from '../logger.js';
 import { OFFSET_INDEX_ENTRY_SIZE, OffsetIndex } from './offset-index.js';
 import { NO_TIMESTAMP, TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
+import type { ReadBuffers } from './read-buffer-pool.js';
 
 export const LOG_FILE_SUFFIX = '.log';
 export const INDEX_FILE_SUFFIX = '.index';
@@ -621,14 +622,15 @@ export class LogSegment {
    *
    * One read normally does: it starts at the offset index entry and is long enough for the
    * walk to the fetch offset (at most index.interval.bytes plus a batch) and maxBytes after it.
+   * With `buffers` the reads use pooled buffers, which the caller gives back (read-buffer-pool.ts).
    */
-  async read(fetchOffset: number, maxBytes: number, upperOffset: number, minOneBatch: boolean): Promise<FetchDataInfo | null> {
+  async read(fetchOffset: number, maxBytes: number, upperOffset: number, minOneBatch: boolean, buffers?: ReadBuffers): Promise<FetchDataInfo | null> {
     await this.loadIndexes();
     const limit = this.size;
     let position = this.offsetIndex.lookup(fetchOffset).position;
     const readSize = Math.max(maxBytes, RECORD_BATCH_OVERHEAD) + this.config.indexIntervalBytes;
     while (position < limit) {
-      const buffer = await this.log.read(position, Math.min(limit - position, readSize));
+      const buffer = await this.log.read(position, Math.min(limit - position, readSize), buffers);
       let at = 0;
       let found = -1;
       while (at + RECORD_BATCH_OVERHEAD <= buffer.length) {
@@ -664,7 +666,7 @@ export class LogSegment {
       const firstSize = this.batchSizeAt(buffer, found, position);
       if (firstSize > maxBytes) {
         if (!minOneBatch) return emptyFetch(metadata, true);
-        const whole = await this.log.read(position + found, firstSize);
+        const whole = await this.log.read(position + found, firstSize, buffers);
         if (whole.length < firstSize) throw new KafkaStorageError(`Short read at position ${position + found} of ${this.log.path}`);
         return { fetchOffsetMetadata: metadata, records: whole, slices: [whole], sizeInBytes: whole.length, firstOffset: first.baseOffset, nextOffset: first.lastOffset + 1, firstEntryIncomplete: false };
       }

@@ -90,6 +90,7 @@ import {
 } from './log-segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
 import { ProducerStateManager, type AppendOrigin } from './producer-state/producer-state-manager.js';
+import type { ReadBuffers } from './read-buffer-pool.js';
 import { DEFAULT_TAIL_CACHE_BYTES_PER_LOG, sharedTailCacheBudget, TailCache, type TailCacheBudget } from './tail-cache.js';
 import type { BatchMetadata } from './producer-state/producer-state-entry.js';
 import { join } from 'node:path';
@@ -99,7 +100,7 @@ const logger = new Logger('storage');
 /** Linux's IOV_MAX: the most buffers one writev takes. */
 const IOV_MAX = 1024;
 /** Writes up to this many bytes are made on the event loop (see writeNext). */
-const SYNC_WRITE_MAX_BYTES = Number(process.env.TIDELOG_SYNC_WRITE_MAX ?? 256 * 1024);
+const SYNC_WRITE_MAX_BYTES = 256 * 1024;
 /** setInterval cannot wait longer than this; flush.ms above it means "never" (Kafka's default). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const INT32_MAX = 0x7fffffff;
@@ -848,9 +849,11 @@ export class PartitionLog {
    * (KIP-74); only batches whose last offset is below `maxOffset` (the high watermark or last
    * stable offset; exclusive) and below the written end. Data comes from one segment: the
    * consumer's next fetch continues at `nextOffset`.
+   * Data just written comes from memory (the tail cache, tail-cache.ts), older data from the file:
+   * with `buffers`, into pooled buffers the caller gives back once done (read-buffer-pool.ts).
    * Throws OffsetOutOfRangeError when fetchOffset is outside [logStartOffset, logEndOffset].
    */
-  async read(fetchOffset: number, maxBytes: number, maxOffset: number = Number.MAX_SAFE_INTEGER, minOneBatch = true): Promise<FetchDataInfo> {
+  async read(fetchOffset: number, maxBytes: number, maxOffset: number = Number.MAX_SAFE_INTEGER, minOneBatch = true, buffers?: ReadBuffers): Promise<FetchDataInfo> {
     if (this.closed) throw new KafkaStorageError(`Log ${this.directory} is closed`);
     if (fetchOffset < this.logStartOffsetValue || fetchOffset > this.logEndOffsetValue) {
       throw new OffsetOutOfRangeError(fetchOffset, this.logStartOffsetValue, this.logEndOffsetValue);
@@ -864,7 +867,7 @@ export class PartitionLog {
       while (segment !== undefined) {
         let result: FetchDataInfo | null;
         try {
-          result = await segment.read(fetchOffset, maxBytes, upperOffset, minOneBatch);
+          result = await segment.read(fetchOffset, maxBytes, upperOffset, minOneBatch, buffers);
         } catch (error) {
           // Retention removed the segment and its files went while this read waited: the
           // offset is now below the log start, which is what the reader should hear.

@@ -31,7 +31,7 @@ export const DEFAULT_TAIL_CACHE_BYTES = 32 * 1024 * 1024;
  * are reused by the allocator while their pages are still mapped, held ones make every new frame
  * fresh memory (page faults: measured 243 instead of 80 per MB produced, +0.4 ms CPU per MB).
  */
-export const DEFAULT_TAIL_CACHE_BYTES_PER_LOG = Number(process.env.TIDELOG_TAIL_CACHE ?? 256 * 1024);
+export const DEFAULT_TAIL_CACHE_BYTES_PER_LOG = 256 * 1024;
 
 class Entry {
   /** Set once evicted or cleared: the budget's queue skips it. */

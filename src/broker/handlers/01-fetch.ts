@@ -22,6 +22,7 @@ import { defineHandler, type RequestContext } from '../handler.js';
 import { waitForFetchableBytes } from '../delayed-fetch.js';
 import type { Partition } from '../partition.js';
 import type { FetchMemoryPool } from '../fetch-memory-pool.js';
+import { ReadBuffers } from '../../storage/read-buffer-pool.js';
 
 type FetchRequest = RequestOf<typeof fetchApi>;
 
@@ -72,6 +73,8 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
   let totalBytes = 0;
   let heldBytes = 0;
   const heldStores = new Set<ArrayBufferLike>();
+  // File reads go into reused buffers (read-buffer-pool.ts), given back with the answer's bytes.
+  const buffers = new ReadBuffers();
   let anyError = false;
   const responses = [];
   for (const topicTargets of targets) {
@@ -95,6 +98,7 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
             minOneBatch,
             isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
             currentLeaderEpoch: target.currentLeaderEpoch,
+            buffers,
           });
         } finally {
           pool.release(granted);
@@ -124,6 +128,7 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
       } catch (error) {
         if (!(error instanceof KafkaError)) {
           pool.release(heldBytes);
+          buffers.release();
           throw error;
         }
         anyError = true;
@@ -141,7 +146,7 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
     }
     responses.push({ topic: topicTargets[0]?.topicName ?? '', topicId: topicTargets[0]?.topicId ?? ZERO_UUID, partitions });
   }
-  return { responses, totalBytes, heldBytes, anyError };
+  return { responses, totalBytes, heldBytes, buffers, anyError };
 }
 
 export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerConnection: true }, async (request, context) => {
@@ -170,10 +175,15 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerCon
     } finally {
       // The first answer is replaced by the second read.
       pool.release(result.heldBytes);
+      result.buffers.release();
     }
     result = await readAll(targets, request, context, pool);
   }
   const heldBytes = result.heldBytes;
-  context.onResponseWritten(() => pool.release(heldBytes));
+  const buffers = result.buffers;
+  context.onResponseWritten(() => {
+    pool.release(heldBytes);
+    buffers.release();
+  });
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses, nodeEndpoints: [] };
 });
