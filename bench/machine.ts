@@ -60,7 +60,7 @@ function filesystemOf(path: string): string {
   }
 }
 
-function commitOf(): string {
+export function commitOf(): string {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';

@@ -17,6 +17,7 @@ import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commitOf } from './machine.js';
 import { writeMarkedSection } from './markdown-section.js';
 import { freePort, killBrokers, startBroker, type BrokerChild, type DescriptorKinds } from './scale/broker-child.js';
 import type { IdleConnectionsReport } from './scale/idle-connections.js';
@@ -24,7 +25,6 @@ import type { InProcessFigures } from './scale/in-process.js';
 import { createTopicsFor, produceToAll, requestLatency, slowConsumers, sumOfLogEndOffsets, type Layout, type LatencyResult, type ProduceResult, type SlowConsumerResult } from './scale/load.js';
 
 const DOC = resolve(import.meta.dirname, '../../docs/BENCHMARKS.md');
-const REPO = resolve(import.meta.dirname, '../..');
 const GENERATOR = '`npm run bench:scale` (bench/scale.ts)';
 const MiB = 1024 * 1024;
 
@@ -284,16 +284,6 @@ async function run(options: Options): Promise<Results> {
   } finally {
     killBrokers();
     rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function commitOf(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${commit} with uncommitted changes under src/` : commit;
-  } catch {
-    return 'unknown';
   }
 }
 

@@ -13,7 +13,7 @@
  * never a mix. A missing or unreadable file reads as null; callers fall back to a safe value.
  */
 import { join } from 'node:path';
-import { writeFully, type FileSystem } from './file-system.js';
+import { writeFileAtomically, type FileSystem } from './file-system.js';
 
 const VERSION = 0;
 
@@ -70,17 +70,7 @@ export class OffsetCheckpointFile {
   }
 
   private async writeNow(offset: number): Promise<void> {
-    const temporary = `${this.path}.tmp`;
-    const fd = await this.fileSystem.open(temporary, 'w+');
-    try {
-      const bytes = Buffer.from(`${VERSION}\n1\n${offset}\n`, 'utf8');
-      await writeFully(this.fileSystem, fd, bytes, 0);
-      await this.fileSystem.fdatasync(fd);
-    } finally {
-      await this.fileSystem.close(fd);
-    }
-    await this.fileSystem.rename(temporary, this.path);
-    await this.fileSystem.syncDirectory(this.directory);
+    await writeFileAtomically(this.fileSystem, this.path, this.directory, Buffer.from(`${VERSION}\n1\n${offset}\n`, 'utf8'));
     this.written = offset;
   }
 }

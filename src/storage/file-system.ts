@@ -155,6 +155,24 @@ export async function writeFully(fileSystem: FileSystem, fd: number, bytes: Buff
   }
 }
 
+/**
+ * Replaces the file at `path` with `bytes` so that a crash leaves either the old or the new
+ * content, never a torn one: written to `<path>.tmp`, fdatasync'ed, renamed over `path`, and the
+ * directory synced so the rename itself survives.
+ */
+export async function writeFileAtomically(fileSystem: FileSystem, path: string, directory: string, bytes: Buffer): Promise<void> {
+  const temporary = `${path}.tmp`;
+  const fd = await fileSystem.open(temporary, 'w+');
+  try {
+    await writeFully(fileSystem, fd, bytes, 0);
+    await fileSystem.fdatasync(fd);
+  } finally {
+    await fileSystem.close(fd);
+  }
+  await fileSystem.rename(temporary, path);
+  await fileSystem.syncDirectory(directory);
+}
+
 /** rename, doing nothing when `from` does not exist (an index file never written). Returns whether it moved. */
 export async function renameIfExists(fileSystem: FileSystem, from: string, to: string): Promise<boolean> {
   try {

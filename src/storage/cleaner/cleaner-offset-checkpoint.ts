@@ -18,7 +18,7 @@
  * offset, which only costs work.
  */
 import { join } from 'node:path';
-import { writeFully, type FileSystem } from '../file-system.js';
+import { writeFileAtomically, type FileSystem } from '../file-system.js';
 import { Logger } from '../../logger.js';
 
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
@@ -89,16 +89,7 @@ export class CleanerOffsetCheckpoint {
     return run;
   }
 
-  private async writeNow(bytes: Buffer): Promise<void> {
-    const temporary = `${this.path}.tmp`;
-    const fd = await this.fileSystem.open(temporary, 'w+');
-    try {
-      await writeFully(this.fileSystem, fd, bytes, 0);
-      await this.fileSystem.fdatasync(fd);
-    } finally {
-      await this.fileSystem.close(fd);
-    }
-    await this.fileSystem.rename(temporary, this.path);
-    await this.fileSystem.syncDirectory(this.directory);
+  private writeNow(bytes: Buffer): Promise<void> {
+    return writeFileAtomically(this.fileSystem, this.path, this.directory, bytes);
   }
 }

@@ -37,7 +37,7 @@ import { NO_PRODUCER_ID, RecordBatchHeader } from '../../protocol/records/batch-
 import { ControlRecordType, readEndTransactionMarker } from '../../protocol/records/control-batch.js';
 import type { AppendOrigin } from '../../protocol/records/validate.js';
 import { KafkaStorageError } from '../errors.js';
-import { writeFully, type FileSystem } from '../file-system.js';
+import { writeFileAtomically, type FileSystem } from '../file-system.js';
 import { floorSegmentIndex } from '../log-loader.js';
 import type { LogSegment } from '../log-segment.js';
 import { TransactionIndex, transactionIndexPath, type AbortedTxn } from '../transaction-index.js';
@@ -457,17 +457,7 @@ export class ProducerStateManager {
   }
 
   private async writeSnapshotFile(offset: number, bytes: Buffer): Promise<void> {
-    const path = join(this.directory, snapshotFileName(offset));
-    const temporary = `${path}.tmp`;
-    const fd = await this.fileSystem.open(temporary, 'w+');
-    try {
-      await writeFully(this.fileSystem, fd, bytes, 0);
-      await this.fileSystem.fdatasync(fd);
-    } finally {
-      await this.fileSystem.close(fd);
-    }
-    await this.fileSystem.rename(temporary, path);
-    await this.fileSystem.syncDirectory(this.directory);
+    await writeFileAtomically(this.fileSystem, join(this.directory, snapshotFileName(offset)), this.directory, bytes);
     this.snapshotOffsets = [...this.snapshotOffsets.filter((existing) => existing !== offset), offset].sort((a, b) => a - b);
   }
 
