@@ -16,6 +16,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -40,6 +41,7 @@ export interface ProfileSummary {
 }
 
 const IDLE = 'idle (waiting for I/O)';
+const NATIVE = 'native bindings and builtins';
 
 /** Which kind of code a frame is: the report's rows. */
 export function categoryOf(frame: CallFrame): string {
@@ -53,7 +55,7 @@ export function categoryOf(frame: CallFrame): string {
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (dependency) return `dependency ${dependency[1]}`;
   if (url.startsWith('node:')) return "Node's JavaScript (node:*)";
-  if (url === '') return 'native bindings and builtins';
+  if (url === '') return NATIVE;
   return 'other';
 }
 
@@ -67,20 +69,30 @@ function labelOf(frame: CallFrame): string {
 export function summarizeCpuProfile(path: string): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const frames = new Map<number, CallFrame>();
-  for (const node of profile.nodes) frames.set(node.id, node.callFrame);
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) {
+    frames.set(node.id, node.callFrame);
+    for (const child of node.children ?? []) parents.set(child, node.id);
+  }
+  // A native function's own name says little (and V8 names some of them oddly): name its caller.
+  const nativeLabel = (id: number, frame: CallFrame): string => {
+    const parent = frames.get(parents.get(id) ?? -1);
+    return parent === undefined || parent.url === '' ? labelOf(frame) : `${labelOf(frame)} ← ${labelOf(parent)}`;
+  };
   const byFunction = new Map<string, FunctionTime>();
   const byCategory = new Map<string, number>();
   let wallUs = 0;
   // timeDeltas[i] is the time from sample i-1 to sample i: it is charged to sample i.
   for (let i = 0; i < profile.samples.length; i++) {
-    const frame = frames.get(profile.samples[i]!);
+    const id = profile.samples[i]!;
+    const frame = frames.get(id);
     const deltaUs = Math.max(0, profile.timeDeltas[i] ?? 0);
     if (frame === undefined) continue;
     wallUs += deltaUs;
     const category = categoryOf(frame);
     byCategory.set(category, (byCategory.get(category) ?? 0) + deltaUs / 1000);
     if (category === IDLE) continue;
-    const label = labelOf(frame);
+    const label = category === NATIVE ? nativeLabel(id, frame) : labelOf(frame);
     const entry = byFunction.get(label) ?? { label, category, selfMs: 0 };
     entry.selfMs += deltaUs / 1000;
     byFunction.set(label, entry);
