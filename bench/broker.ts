@@ -10,6 +10,13 @@ import { startServerProcess } from './server-process.js';
 import { localSystem, type System } from './system.js';
 
 const CLI = resolve(import.meta.dirname, '../src/cli/main.js');
+
+/**
+ * The environment every benchmarked broker gets on top of the benchmark's: file I/O through
+ * libuv's thread pool, not io_uring, as `npm start` runs it (src/cli/io-uring.ts says why),
+ * unless the benchmark itself was started with UV_USE_IO_URING set (to compare the two).
+ */
+export const BROKER_ENV = { UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? '0' };
 const PACKAGE = resolve(import.meta.dirname, '../../package.json');
 
 /** Starts a broker with its data in `dataDir`; `settings` are --set key=value overrides. */
@@ -28,11 +35,11 @@ export async function startTidelog(dataDir: string, settings: Record<string, str
       address: `127.0.0.1:${port}`,
       version,
       setup:
-        `\`node dist/src/cli/main.js broker ${shown}\`, defaults otherwise: a produce is answered once its bytes ` +
+        `\`UV_USE_IO_URING=${BROKER_ENV.UV_USE_IO_URING} node dist/src/cli/main.js broker ${shown}\`, defaults otherwise: a produce is answered once its bytes ` +
         'are handed to the OS (no fsync)',
     },
     // "started in" is logged once every log is recovered and the listener is bound.
-    () => startServerProcess('tidelog broker', process.execPath, args, /started in/, { env: { ...process.env, TIDELOG_LOG_LEVEL: 'info' } }),
+    () => startServerProcess('tidelog broker', process.execPath, args, /started in/, { env: { ...process.env, ...BROKER_ENV, TIDELOG_LOG_LEVEL: 'info' } }),
     (topic) => topicLogBytes(dataDir, topic),
   );
 }

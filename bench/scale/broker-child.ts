@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { BROKER_ENV } from '../broker.js';
 
 const CLI = resolve(import.meta.dirname, '../../src/cli/main.js');
 const START_TIMEOUT_MS = 120_000;
@@ -95,7 +96,7 @@ export async function startBroker(dataDir: string, port: number, settings: Recor
   const all = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, ...settings };
   const args = [CLI, 'broker', ...Object.entries(all).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
   const started = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TIDELOG_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...BROKER_ENV, TIDELOG_LOG_LEVEL: 'info' } });
   running.add(child);
   let output = '';
   // Counted line by line as it comes: the kept output is only the end of a long log.

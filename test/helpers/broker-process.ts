@@ -47,7 +47,7 @@ export async function startBrokerProcess(options: { dataDir?: string; config?: R
     ...options.config,
   };
   const args = [CLI_PATH, 'broker', ...Object.entries(settings).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TIDELOG_LOG_LEVEL: process.env.TIDELOG_LOG_LEVEL ?? 'info' } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, UV_USE_IO_URING: '0', TIDELOG_LOG_LEVEL: process.env.TIDELOG_LOG_LEVEL ?? 'info' } });
   let stderr = '';
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const port = await new Promise<number>((resolvePort, reject) => {

@@ -7,6 +7,7 @@ import { Broker } from '../../broker/broker.js';
 import { BrokerConfig } from '../../config/broker-config.js';
 import { Logger } from '../../logger.js';
 import { keyValuePairs, parseArguments } from '../arguments.js';
+import { fileIoUsesIoUring, IO_URING_WARNING } from '../io-uring.js';
 
 const log = new Logger('tidelog');
 
@@ -25,6 +26,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
     overrides: keyValuePairs(args.options.get('set'), 'set'),
     env: process.env,
   });
+  if (fileIoUsesIoUring(process.platform, process.versions.uv ?? '', process.env)) log.warn(IO_URING_WARNING);
   const broker = new Broker(config);
   await broker.start();
   return new Promise<number>((resolve) => {
