@@ -33,13 +33,18 @@ export const DEFAULT_TAIL_CACHE_BYTES = 32 * 1024 * 1024;
  */
 export const DEFAULT_TAIL_CACHE_BYTES_PER_LOG = 256 * 1024;
 
+const NO_RECORDS = Buffer.alloc(0);
+
 class Entry {
   /** Set once evicted or cleared: the budget's queue skips it. */
   evicted = false;
+  /** Counted in the budget (an append larger than its log's share never is). */
+  inBudget = false;
 
   constructor(
     readonly cache: TailCache,
-    readonly records: Buffer,
+    /** The append's bytes; emptied once evicted, so that a dead entry still queued holds nothing. */
+    public records: Buffer,
     readonly firstOffset: number,
     /** The offset after the append's last batch. */
     readonly nextOffset: number,
@@ -50,8 +55,14 @@ class Entry {
 
 /** The memory all tail caches sharing it may hold, counted in backing stores. */
 export class TailCacheBudget {
-  private readonly queue: Entry[] = [];
+  /**
+   * Every counted entry, oldest first, and evicted ones not yet dropped from it: an entry a log
+   * evicted itself stays here until the entries before it go, or until the queue is swept.
+   */
+  private queue: Entry[] = [];
   private head = 0;
+  /** Entries in the queue that are not evicted. */
+  private live = 0;
   private readonly stores = new Map<ArrayBufferLike, number>();
   private heldBytes = 0;
 
@@ -62,12 +73,19 @@ export class TailCacheBudget {
     return this.heldBytes;
   }
 
+  /** Entries in the queue, evicted ones not yet swept included (for tests and diagnostics). */
+  get queuedEntries(): number {
+    return this.queue.length - this.head;
+  }
+
   /** @internal */
   add(entry: Entry): void {
     const store = entry.records.buffer;
     const refs = this.stores.get(store) ?? 0;
     if (refs === 0) this.heldBytes += store.byteLength;
     this.stores.set(store, refs + 1);
+    entry.inBudget = true;
+    this.live += 1;
     this.queue.push(entry);
     while (this.heldBytes > this.maxBytes && this.head < this.queue.length) {
       const oldest = this.queue[this.head]!;
@@ -79,6 +97,14 @@ export class TailCacheBudget {
 
   /** @internal Gives back what an evicted entry held (called once per entry). */
   release(entry: Entry): void {
+    if (!entry.inBudget) return;
+    entry.inBudget = false;
+    this.live -= 1;
+    if (this.live === 0) {
+      // Nothing cached anywhere: whatever the queue still holds is dead.
+      this.queue = [];
+      this.head = 0;
+    }
     const store = entry.records.buffer;
     const refs = this.stores.get(store)!;
     if (refs > 1) {
@@ -89,14 +115,23 @@ export class TailCacheBudget {
     }
   }
 
-  /** Drops evicted entries from the front of the queue, and the queue's dead prefix. */
+  /**
+   * Drops evicted entries from the front of the queue and the queue's dead prefix; when most of
+   * the queue is dead entries behind a live one (a log that stopped receiving keeps its last
+   * appends cached, at the front, while others go on appending and evicting their own), sweeps
+   * them out, so the queue stays within a constant factor of the live entries.
+   */
   private compact(): void {
     while (this.head < this.queue.length && this.queue[this.head]!.evicted) this.queue[this.head++] = undefined as unknown as Entry;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    } else if (this.head === this.queue.length) {
+    const queued = this.queue.length - this.head;
+    if (queued === 0) {
       this.queue.length = 0;
+      this.head = 0;
+    } else if (queued > 1024 && queued > 2 * this.live) {
+      this.queue = this.queue.slice(this.head).filter((entry) => !entry.evicted);
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
       this.head = 0;
     }
   }
@@ -163,6 +198,7 @@ export class TailCache {
     entry.evicted = true;
     this.bytes -= entry.records.length;
     this.budget.release(entry);
+    entry.records = NO_RECORDS;
   }
 
   /** Forgets everything (a roll, a truncation, closing). */

@@ -160,6 +160,50 @@ test('the budget counts each backing store once and evicts the oldest appends of
   assert.equal(budget.usedBytes, 0);
 });
 
+test('a log whose tail stays cached does not make the budget keep what other logs evicted', () => {
+  const budget = new TailCacheBudget(1 << 20);
+  const idle = new TailCache(budget, 1 << 20);
+  const busy = new TailCache(budget, 2_000);
+  const batchAt = (offset: number) => {
+    const bytes = makeBatch({ records: 1, valueSize: 100 });
+    bytes.writeBigInt64BE(BigInt(offset), 0);
+    return bytes;
+  };
+  // The idle log's one append stays at the front of the budget's queue for good, while the busy
+  // log appends 20,000 times and evicts its own oldest appends as it goes.
+  idle.add(batchAt(0), 0, 1, 0, 0);
+  let position = 0;
+  for (let offset = 0; offset < 20_000; offset++) {
+    const records = batchAt(offset);
+    busy.add(records, offset, offset + 1, 0, position);
+    position += records.length;
+  }
+  assert.ok(busy.sizeInBytes <= 2_000, `${busy.sizeInBytes}`);
+  // Dead entries (and the bytes they pointed at) are swept: the queue stays near the live ones.
+  assert.ok(budget.queuedEntries <= 2_048, `a queue of ${budget.queuedEntries} entries`);
+  assert.equal(idle.read(0, 1 << 20, 1, true)?.nextOffset, 1, 'the idle log still answers from memory');
+  assert.equal(busy.read(19_999, 1 << 20, 20_000, true)?.nextOffset, 20_000);
+  idle.clear();
+  busy.clear();
+  assert.equal(budget.usedBytes, 0);
+  assert.equal(budget.queuedEntries, 0);
+});
+
+test('an append larger than its log\'s share is not cached and costs the budget nothing', () => {
+  const budget = new TailCacheBudget(1 << 20);
+  const small = new TailCache(budget, 100);
+  const other = new TailCache(budget, 1 << 20);
+  const records = makeBatch({ records: 1, valueSize: 300 });
+  small.add(records, 0, 1, 0, 0);
+  assert.equal(small.sizeInBytes, 0);
+  assert.equal(budget.usedBytes, 0, 'never counted, so never subtracted');
+  const kept = makeBatch({ records: 1, valueSize: 10 });
+  other.add(kept, 0, 1, 0, 0);
+  assert.equal(budget.usedBytes, kept.buffer.byteLength);
+  other.clear();
+  assert.equal(budget.usedBytes, 0);
+});
+
 test('an append that does not follow the cached ones starts the cache over', () => {
   const budget = new TailCacheBudget(1 << 20);
   const cache = new TailCache(budget, 1 << 20);
