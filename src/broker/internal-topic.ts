@@ -61,8 +61,8 @@ export interface InternalTopicSpec {
 
 /** What loading hands the records to: a coordinator. */
 export interface ReplayTarget {
-  /** A keyed record, with the producer id of a transactional batch, else -1. */
-  loadRecord(record: CoordinatorRecord, transactionalProducerId: number): void;
+  /** A keyed record at `logOffset`, with the producer id of a transactional batch, else -1. */
+  loadRecord(record: CoordinatorRecord, transactionalProducerId: number, logOffset: number): void;
   /** A COMMIT/ABORT marker in partition `partitionIndex`; markers are skipped without it. */
   completeTransaction?(partitionIndex: number, producerId: number, commit: boolean): void;
   completeLoading(): void;
@@ -114,15 +114,18 @@ export abstract class InternalTopic {
     return partition;
   }
 
-  /** Appends the records as one batch; with `transaction`, a transactional batch of that producer (TxnOffsetCommit). */
-  async append(partitionIndex: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<void> {
+  /**
+   * Appends the records as one batch; with `transaction`, a transactional batch of that producer
+   * (TxnOffsetCommit). Resolves to the offset of the first record.
+   */
+  async append(partitionIndex: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<number> {
     await this.ensureTopic();
     const now = Date.now();
     // A transactional batch has sequence 0 as Kafka writes it (a coordinator's append is not
     // sequence-checked; its epoch is).
     const producer = transaction ? { producerId: transaction.producerId, producerEpoch: transaction.producerEpoch, baseSequence: 0, isTransactional: true } : {};
     const batch = buildRecordBatch({ ...producer, records: records.map((record) => ({ key: record.key, value: record.value, timestamp: now })) });
-    await this.partition(partitionIndex).appendRecordsFromCoordinator(batch);
+    return this.partition(partitionIndex).appendRecordsFromCoordinator(batch);
   }
 
   /** Replays partitions 0 to `partitionCount` - 1 (those open here) into `target`, then marks it loaded. */
@@ -141,9 +144,9 @@ export abstract class InternalTopic {
           if (data.records.length === 0) break;
           const next = forEachRecord(
             data.records,
-            (key, value, _offset, transactionalProducerId) => {
+            (key, value, recordOffset, transactionalProducerId) => {
               if (key === null) return;
-              target.loadRecord({ key, value }, transactionalProducerId);
+              target.loadRecord({ key, value }, transactionalProducerId, recordOffset);
               records++;
             },
             target.completeTransaction && ((producerId, commit) => target.completeTransaction!(index, producerId, commit)),

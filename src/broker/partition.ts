@@ -271,12 +271,14 @@ export class Partition {
   }
 
   /** Appends a batch written by a coordinator on this broker (validated as such, not as a client's). */
-  async appendRecordsFromCoordinator(records: Buffer): Promise<void> {
+  /** Resolves to the offset of the first record once written. */
+  async appendRecordsFromCoordinator(records: Buffer): Promise<number> {
     validateRecords(records, { origin: 'coordinator', maxBatchBytes: this.produceRules.maxMessageBytes });
     const info = this.log.append(records, { leaderEpoch: this.state.leaderEpoch, origin: 'coordinator' });
     this.recordAppend(info);
     await info.written;
     this.notifyReadable(info.sizeInBytes);
+    return info.firstOffset;
   }
 
   /**

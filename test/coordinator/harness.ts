@@ -47,12 +47,15 @@ export class FakeOffsetsLog implements CoordinatorRecordLog {
     this.failures = count;
   }
 
-  async append(partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
+  /** Resolves to the first record's position: its index among every record appended so far. */
+  async append(partition: number, records: readonly CoordinatorRecord[]): Promise<number> {
     if (this.failures > 0) {
       this.failures--;
       throw new Error('append failed (test)');
     }
+    const first = this.appended.length;
     for (const record of records) this.appended.push({ partition, record });
+    return first;
   }
 
   get records(): CoordinatorRecord[] {
@@ -305,7 +308,7 @@ export class GroupHarness {
   replay(config: GroupCoordinatorConfig = this.config): GroupHarness {
     const replayed = new GroupHarness(config, undefined, false);
     replayed.scheduler.advance(this.scheduler.now() - replayed.scheduler.now());
-    for (const record of this.log.records) replayed.coordinator.loadRecord(record);
+    this.log.records.forEach((record, position) => replayed.coordinator.loadRecord(record, -1, position));
     replayed.coordinator.completeLoading();
     return replayed;
   }

@@ -260,7 +260,7 @@ test('records Kafka wrote in older versions load: OffsetCommitKey v0, OffsetComm
     // A KIP-848 record (ConsumerGroupMetadataKey, version 3) is not the classic coordinator's.
     { key: new Bytes().int16(3).string('new-protocol').done(), value: Buffer.from([0, 0, 0, 0, 0, 1]) },
   ];
-  for (const record of records) coordinator.loadRecord(record);
+  records.forEach((record, position) => coordinator.loadRecord(record, -1, position));
   coordinator.completeLoading();
   const view = viewOf(coordinator, ['v0', 'v1', 'v2']);
   assert.deepEqual(view.listed, [
@@ -309,7 +309,7 @@ test('tombstones in the log: an offset tombstone removes that offset only; a gro
     { key: groupMetadataKeyBytes('h'), value: null },
     { key: groupMetadataKeyBytes('never-existed'), value: null },
   ];
-  for (const record of records) h.coordinator.loadRecord(record);
+  records.forEach((record, position) => h.coordinator.loadRecord(record, -1, position));
   h.coordinator.completeLoading();
   assert.equal(h.committed('t', 0, 'g'), -1);
   assert.equal(h.committed('t', 1, 'g'), 2);

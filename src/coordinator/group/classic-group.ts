@@ -92,6 +92,18 @@ export interface CommittedOffset {
   readonly expireTimestamp: number;
 }
 
+/**
+ * A committed offset as the coordinator holds it: where it applies, and the offset in
+ * `__consumer_offsets` of the record that wrote it (Kafka's CommitRecordMetadataAndOffset), which
+ * decides whether a transaction's offset committed later replaces it.
+ */
+export interface StoredOffset extends CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** Position of the offset record in its `__consumer_offsets` partition; not yet known: +Infinity. */
+  logOffset: number;
+}
+
 export class ClassicGroup {
   state: GroupState = 'Empty';
   stateTimestamp: number;
@@ -107,7 +119,7 @@ export class ClassicGroup {
   /** Members answered JoinGroup in this generation that have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
   /** "topic\0partition" -> committed offset. */
-  readonly offsets = new Map<string, CommittedOffset & { topic: string; partition: number }>();
+  readonly offsets = new Map<string, StoredOffset>();
   /** A member joined during the current initial delay, so the delay is extended. */
   newMemberAdded = false;
   /** See computeSubscribedTopics; set when a generation starts or the group is loaded. */

@@ -23,6 +23,7 @@ import {
   GroupMember,
   offsetKey,
   type CommittedOffset,
+  type StoredOffset,
   type GroupState,
   type JoinResult,
   type ProtocolMetadata,
@@ -49,8 +50,11 @@ export interface CoordinatorRecord {
 
 /** Where the coordinator's records go: the group's partition of `__consumer_offsets`. */
 export interface CoordinatorRecordLog {
-  /** With `transaction`, the records go in one transactional batch of that producer (TxnOffsetCommit). */
-  append(partition: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<void>;
+  /**
+   * With `transaction`, the records go in one transactional batch of that producer
+   * (TxnOffsetCommit). Resolves to the offset of the first record (the others follow it).
+   */
+  append(partition: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<number>;
 }
 
 /** TxnOffsetCommit (key 28): offsets a transactional producer commits for a group (KIP-98, KIP-447). */
@@ -188,7 +192,7 @@ export class GroupCoordinator {
    * TxnOffsetCommit offsets waiting for their transaction's marker: group → producer id →
    * partition. Visible to OffsetFetch only once a COMMIT marker reaches the group's partition.
    */
-  private readonly pendingTransactionalOffsets = new Map<string, Map<number, Map<string, CommittedOffset & { topic: string; partition: number }>>>();
+  private readonly pendingTransactionalOffsets = new Map<string, Map<number, Map<string, StoredOffset>>>();
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -215,13 +219,13 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------------------------------------
   // Loading
 
-  /** Applies one record read back from `__consumer_offsets` (at start-up, in log order). */
-  loadRecord(record: CoordinatorRecord, transactionalProducerId = -1): void {
+  /** Applies one record read back from `__consumer_offsets` (at start-up, in log order) at `logOffset`. */
+  loadRecord(record: CoordinatorRecord, transactionalProducerId: number, logOffset: number): void {
     const keyVersion = recordKeyVersion(record.key);
     if (keyVersion === 0 || keyVersion === 1) {
       // An offset in a transactional batch stays pending until its marker (completeTransaction).
-      if (transactionalProducerId >= 0) this.replayTransactionalOffset(transactionalProducerId, record);
-      else this.replayOffset(record);
+      if (transactionalProducerId >= 0) this.replayTransactionalOffset(transactionalProducerId, record, logOffset);
+      else this.replayOffset(record, logOffset);
       return;
     }
     if (keyVersion !== GROUP_METADATA_KEY_VERSION) return; // newer record types (KIP-848) are not ours
@@ -329,8 +333,8 @@ export class GroupCoordinator {
     return { key: groupMetadataKey.encode(GROUP_METADATA_KEY_VERSION, { group: groupId }), value: null };
   }
 
-  /** The only way committed offsets change: a written (or loaded) offset record. */
-  private replayOffset(record: CoordinatorRecord): void {
+  /** The only way committed offsets change: a written (or loaded) offset record at `logOffset`. */
+  private replayOffset(record: CoordinatorRecord, logOffset: number): void {
     const reader = new Reader(record.key, 2);
     const key = offsetCommitKey.decodeBody(reader, recordKeyVersion(record.key));
     const slot = offsetKey(key.topic, key.partition);
@@ -339,11 +343,12 @@ export class GroupCoordinator {
       return;
     }
     const { message } = offsetCommitValue.decode(record.value);
-    this.getOrCreateGroup(key.group).offsets.set(slot, { ...message, topic: key.topic, partition: key.partition });
+    this.getOrCreateGroup(key.group).offsets.set(slot, { ...message, topic: key.topic, partition: key.partition, logOffset });
   }
 
-  private async appendFor(groupId: string, records: readonly CoordinatorRecord[]): Promise<void> {
-    await this.log.append(this.partitionFor(groupId), records);
+  /** Appends to the group's partition; resolves to the first record's offset. */
+  private appendFor(groupId: string, records: readonly CoordinatorRecord[]): Promise<number> {
+    return this.log.append(this.partitionFor(groupId), records);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -851,12 +856,13 @@ export class GroupCoordinator {
       }),
     }));
     if (records.length === 0) return response;
+    let firstOffset: number;
     try {
-      await this.appendFor(request.groupId, records);
+      firstOffset = await this.appendFor(request.groupId, records);
     } catch {
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    for (const record of records) this.replayOffset(record);
+    records.forEach((record, index) => this.replayOffset(record, firstOffset + index));
     return response;
   }
 
@@ -926,8 +932,8 @@ export class GroupCoordinator {
       }),
     }));
     if (records.length > 0) {
-      await this.appendFor(groupId, records);
-      for (const record of records) this.replayOffset(record);
+      const firstOffset = await this.appendFor(groupId, records);
+      records.forEach((record, index) => this.replayOffset(record, firstOffset + index));
     }
     return { errorCode: ErrorCode.NONE, topics: result };
   }
@@ -955,7 +961,9 @@ export class GroupCoordinator {
     }
     const now = this.scheduler.now();
     const records: CoordinatorRecord[] = [];
-    const pending = new Map<string, CommittedOffset & { topic: string; partition: number }>();
+    // Each pending offset with its record; its log position is known once the write is done.
+    const pending = new Map<string, StoredOffset>();
+    const written: StoredOffset[] = [];
     const response = request.topics.map((topic) => ({
       name: topic.name,
       partitions: topic.partitions.map((partition) => {
@@ -966,7 +974,9 @@ export class GroupCoordinator {
         else {
           const offset = { offset: partition.committedOffset, leaderEpoch: partition.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
           records.push(this.offsetRecord(request.groupId, topic.name, partition.partitionIndex, offset));
-          pending.set(offsetKey(topic.name, partition.partitionIndex), { ...offset, topic: topic.name, partition: partition.partitionIndex });
+          const stored = { ...offset, topic: topic.name, partition: partition.partitionIndex, logOffset: Number.POSITIVE_INFINITY };
+          written.push(stored);
+          pending.set(offsetKey(topic.name, partition.partitionIndex), stored);
         }
         return { partitionIndex: partition.partitionIndex, errorCode };
       }),
@@ -977,7 +987,9 @@ export class GroupCoordinator {
     const producerOffsets = this.pendingOffsetsOf(request.groupId, request.producerId);
     for (const [slot, offset] of pending) producerOffsets.set(slot, offset);
     try {
-      await this.log.append(this.partitionFor(request.groupId), records, { producerId: request.producerId, producerEpoch: request.producerEpoch });
+      const firstOffset = await this.log.append(this.partitionFor(request.groupId), records, { producerId: request.producerId, producerEpoch: request.producerEpoch });
+      // Also when a marker already made them committed offsets: the same objects.
+      written.forEach((stored, index) => (stored.logOffset = firstOffset + index));
     } catch (error) {
       for (const [slot, offset] of pending) {
         const current = this.pendingTransactionalOffsets.get(request.groupId)?.get(request.producerId);
@@ -1003,7 +1015,12 @@ export class GroupCoordinator {
       this.dropEmptyPending(groupId, producerId);
       if (!commit) continue;
       const group = this.getOrCreateGroup(groupId);
-      for (const [slot, offset] of offsets) group.offsets.set(slot, offset);
+      // Kafka's completePendingTxnOffsetCommit: an offset committed by a record written after the
+      // transaction's (a plain OffsetCommit meanwhile) stays.
+      for (const [slot, offset] of offsets) {
+        const current = group.offsets.get(slot);
+        if (current === undefined || current.logOffset < offset.logOffset) group.offsets.set(slot, offset);
+      }
     }
   }
 
@@ -1014,7 +1031,7 @@ export class GroupCoordinator {
     return false;
   }
 
-  private pendingOffsetsOf(groupId: string, producerId: number): Map<string, CommittedOffset & { topic: string; partition: number }> {
+  private pendingOffsetsOf(groupId: string, producerId: number): Map<string, StoredOffset> {
     let byProducer = this.pendingTransactionalOffsets.get(groupId);
     if (!byProducer) this.pendingTransactionalOffsets.set(groupId, (byProducer = new Map()));
     let offsets = byProducer.get(producerId);
@@ -1029,12 +1046,12 @@ export class GroupCoordinator {
     if (byProducer.size === 0) this.pendingTransactionalOffsets.delete(groupId);
   }
 
-  private replayTransactionalOffset(producerId: number, record: CoordinatorRecord): void {
+  private replayTransactionalOffset(producerId: number, record: CoordinatorRecord, logOffset: number): void {
     const key = offsetCommitKey.decodeBody(new Reader(record.key, 2), recordKeyVersion(record.key));
     if (record.value === null) return;
     const { message } = offsetCommitValue.decode(record.value);
     this.getOrCreateGroup(key.group);
-    this.pendingOffsetsOf(key.group, producerId).set(offsetKey(key.topic, key.partition), { ...message, topic: key.topic, partition: key.partition });
+    this.pendingOffsetsOf(key.group, producerId).set(offsetKey(key.topic, key.partition), { ...message, topic: key.topic, partition: key.partition, logOffset });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1136,8 +1153,10 @@ export class GroupCoordinator {
       const deleteGroup = group.is('Empty') && records.length === group.offsets.size && !this.pendingTransactionalOffsets.has(group.groupId);
       if (deleteGroup) records.push(this.groupTombstone(group.groupId));
       if (records.length === 0) continue;
-      await this.appendFor(group.groupId, records);
-      for (const record of records) if (record.key.readInt16BE(0) !== GROUP_METADATA_KEY_VERSION) this.replayOffset(record);
+      const firstOffset = await this.appendFor(group.groupId, records);
+      records.forEach((record, index) => {
+        if (record.key.readInt16BE(0) !== GROUP_METADATA_KEY_VERSION) this.replayOffset(record, firstOffset + index);
+      });
       expired += records.length - (deleteGroup ? 1 : 0);
       if (deleteGroup && group.is('Empty') && group.offsets.size === 0) {
         group.transitionTo('Dead', now);

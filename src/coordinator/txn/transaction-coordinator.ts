@@ -67,7 +67,8 @@ export interface TransactionCoordinatorConfig {
 
 /** Where the coordinator's records go: partitions of `__transaction_state`. */
 export interface TransactionStateLog {
-  append(partition: number, records: readonly CoordinatorRecord[]): Promise<void>;
+  /** Resolves once the records are written (a `__consumer_offsets` log also says where: not needed here). */
+  append(partition: number, records: readonly CoordinatorRecord[]): Promise<unknown>;
   /** The coordinator epoch of a partition (its leader epoch), stamped on every marker. */
   coordinatorEpoch(partition: number): number;
   /** The topic's partition count once it exists (Kafka places ids by it, not by the config). */

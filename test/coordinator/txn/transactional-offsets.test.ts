@@ -31,9 +31,12 @@ class OffsetsLog implements CoordinatorRecordLog {
   readonly entries: Entry[] = [];
   fail: ErrorCode | null = null;
 
-  async append(partition: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<void> {
+  /** Resolves to the first record's position: its index among the entries (markers take one too, as in a log). */
+  async append(partition: number, records: readonly CoordinatorRecord[], transaction?: { producerId: number; producerEpoch: number }): Promise<number> {
     if (this.fail !== null) throw new KafkaError(this.fail, 'append failed (test)');
+    const first = this.entries.length;
     for (const record of records) this.entries.push({ partition, record, producerId: transaction?.producerId ?? -1 });
+    return first;
   }
 }
 
@@ -115,10 +118,10 @@ test('replay: offsets in transactional batches follow the markers read back; wit
   await h.coordinator.commitTransactionalOffsets(commitRequest({ 'in-1': 7 }));
 
   const replayed = new GroupCoordinator(CONFIG, new OffsetsLog(), new ManualScheduler());
-  for (const entry of h.log.entries) {
+  h.log.entries.forEach((entry, position) => {
     if ('marker' in entry) replayed.completeTransaction(entry.partition, entry.marker.producerId, entry.marker.commit);
-    else replayed.loadRecord(entry.record, entry.producerId);
-  }
+    else replayed.loadRecord(entry.record, entry.producerId, position);
+  });
   replayed.completeLoading();
   assert.deepEqual(fetched(replayed, true), { 'in-0': '10', 'in-1': 'UNSTABLE_OFFSET_COMMIT' });
   // The marker written after the restart completes it.
@@ -172,4 +175,37 @@ test('KIP-447: a v3 commit naming a member is checked against the group; without
   assert.deepEqual(await errors({ memberId: '', generationId: member.generationId }), ['UNKNOWN_MEMBER_ID']);
   // Older versions carry no member: accepted even while the group has members (Kafka's rule for TxnOffsetCommit).
   assert.deepEqual(await errors({}), ['NONE']);
+});
+
+test('a COMMIT marker does not replace an offset committed after the transaction wrote its own (Kafka keeps the later record)', async () => {
+  const h = start();
+  const plainCommit = (offset: number) =>
+    h.coordinator.commitOffsets({
+      groupId: GROUP,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [{ name: 'in', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+    });
+  // The transaction's offsets are written first, a plain OffsetCommit of in-0 after them, then the COMMIT marker.
+  await h.coordinator.commitTransactionalOffsets(commitRequest({ 'in-0': 10, 'in-1': 20 }));
+  assert.deepEqual(errorsOf(await plainCommit(30)), ['NONE']);
+  marker(h, PRODUCER.producerId, true);
+  assert.deepEqual(fetched(h.coordinator, true), { 'in-0': '30', 'in-1': '20' });
+
+  // A plain commit written before the transaction's offset is replaced by it.
+  await plainCommit(40);
+  await h.coordinator.commitTransactionalOffsets(commitRequest({ 'in-0': 50 }));
+  marker(h, PRODUCER.producerId, true);
+  assert.deepEqual(fetched(h.coordinator, true), { 'in-0': '50', 'in-1': '20' });
+
+  // Loaded back from the log in order, the same offsets.
+  const replayed = new GroupCoordinator(CONFIG, new OffsetsLog(), new ManualScheduler());
+  h.log.entries.forEach((entry, position) => {
+    if ('marker' in entry) replayed.completeTransaction(entry.partition, entry.marker.producerId, entry.marker.commit);
+    else replayed.loadRecord(entry.record, entry.producerId, position);
+  });
+  replayed.completeLoading();
+  assert.deepEqual(fetched(replayed, true), { 'in-0': '50', 'in-1': '20' });
 });
