@@ -54,6 +54,17 @@ function marker(h: ReturnType<typeof start>, producerId: number, commit: boolean
   h.coordinator.completeTransaction(partition, producerId, commit);
 }
 
+/** A new coordinator loaded from what `log` holds, in order (markers included). */
+function replayedFrom(log: OffsetsLog): GroupCoordinator {
+  const replayed = new GroupCoordinator(CONFIG, new OffsetsLog(), new ManualScheduler());
+  log.entries.forEach((entry, position) => {
+    if ('marker' in entry) replayed.completeTransaction(entry.partition, entry.marker.producerId, entry.marker.commit);
+    else replayed.loadRecord(entry.record, entry.producerId, position);
+  });
+  replayed.completeLoading();
+  return replayed;
+}
+
 function commitRequest(offsets: Record<string, number>, overrides: Partial<TxnOffsetCommitRequest> = {}): TxnOffsetCommitRequest {
   const byTopic = new Map<string, { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[]>();
   for (const [name, offset] of Object.entries(offsets)) {
@@ -117,12 +128,7 @@ test('replay: offsets in transactional batches follow the markers read back; wit
   marker(h, PRODUCER.producerId, false);
   await h.coordinator.commitTransactionalOffsets(commitRequest({ 'in-1': 7 }));
 
-  const replayed = new GroupCoordinator(CONFIG, new OffsetsLog(), new ManualScheduler());
-  h.log.entries.forEach((entry, position) => {
-    if ('marker' in entry) replayed.completeTransaction(entry.partition, entry.marker.producerId, entry.marker.commit);
-    else replayed.loadRecord(entry.record, entry.producerId, position);
-  });
-  replayed.completeLoading();
+  const replayed = replayedFrom(h.log);
   assert.deepEqual(fetched(replayed, true), { 'in-0': '10', 'in-1': 'UNSTABLE_OFFSET_COMMIT' });
   // The marker written after the restart completes it.
   replayed.completeTransaction(replayed.partitionFor(GROUP), PRODUCER.producerId, true);
@@ -201,11 +207,6 @@ test('a COMMIT marker does not replace an offset committed after the transaction
   assert.deepEqual(fetched(h.coordinator, true), { 'in-0': '50', 'in-1': '20' });
 
   // Loaded back from the log in order, the same offsets.
-  const replayed = new GroupCoordinator(CONFIG, new OffsetsLog(), new ManualScheduler());
-  h.log.entries.forEach((entry, position) => {
-    if ('marker' in entry) replayed.completeTransaction(entry.partition, entry.marker.producerId, entry.marker.commit);
-    else replayed.loadRecord(entry.record, entry.producerId, position);
-  });
-  replayed.completeLoading();
+  const replayed = replayedFrom(h.log);
   assert.deepEqual(fetched(replayed, true), { 'in-0': '50', 'in-1': '20' });
 });
