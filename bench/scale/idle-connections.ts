@@ -8,6 +8,8 @@
  * usage: node dist/bench/scale/idle-connections.js <port> <count>
  */
 import { connect, type Socket } from 'node:net';
+import { apiVersions } from '../../src/protocol/messages/index.js';
+import { writeRequestFrame } from '../../src/protocol/request-frame.js';
 
 export interface IdleConnectionsReport {
   type: 'ready' | 'status';
@@ -24,17 +26,8 @@ const count = Number(process.argv[3]);
 /** Connections opened at once: the broker's accept backlog is 1,024. */
 const CONCURRENT = 256;
 
-/** ApiVersions v0: size, api key 18, version 0, correlation id 1, client id "idle". */
-const API_VERSIONS = (() => {
-  const frame = Buffer.alloc(4 + 14);
-  frame.writeInt32BE(14, 0);
-  frame.writeInt16BE(18, 4);
-  frame.writeInt16BE(0, 6);
-  frame.writeInt32BE(1, 8);
-  frame.writeInt16BE(4, 12);
-  frame.write('idle', 14);
-  return frame;
-})();
+/** ApiVersions v0 (no body), sent once on each connection. */
+const API_VERSIONS = writeRequestFrame(apiVersions, 0, { correlationId: 1, clientId: 'idle' }, {}).toBuffer();
 
 const sockets: Socket[] = [];
 let open = 0;

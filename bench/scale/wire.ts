@@ -6,9 +6,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Api } from '../../src/protocol/api.js';
-import { readResponseHeader, writeRequestHeader } from '../../src/protocol/header.js';
+import { readResponseHeader } from '../../src/protocol/header.js';
+import { writeRequestFrame } from '../../src/protocol/request-frame.js';
 import { Reader } from '../../src/protocol/reader.js';
-import { Writer } from '../../src/protocol/writer.js';
 
 // Any declared API (the generic parameter varies per declaration).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -76,12 +76,7 @@ export class WireConnection {
 
   /** Encodes a request with its size prefix. */
   encode(api: AnyApi, version: number, body: unknown, correlationId = this.nextCorrelationId++): { frame: Buffer; correlationId: number } {
-    const writer = new Writer();
-    const setSize = writer.reserveInt32();
-    writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: 'bench-scale' }, api.requestHeaderVersion(version));
-    api.encodeRequest(writer, version, body as never);
-    setSize(writer.length - 4);
-    return { frame: writer.toBuffer(), correlationId };
+    return { frame: writeRequestFrame(api, version, { correlationId, clientId: 'bench-scale' }, body as never).toBuffer(), correlationId };
   }
 
   /** Sends a request and resolves to its decoded answer. */

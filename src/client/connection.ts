@@ -18,11 +18,11 @@
 import { connect as connectSocket, type Socket } from 'node:net';
 import type { Api } from '../protocol/api.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { readResponseHeader, writeRequestHeader } from '../protocol/header.js';
+import { readResponseHeader } from '../protocol/header.js';
+import { writeRequestFrame } from '../protocol/request-frame.js';
 import { apiVersions } from '../protocol/messages/index.js';
 import { Reader } from '../protocol/reader.js';
 import type { ApiSpec, Message, MessageInput } from '../protocol/schema.js';
-import { Writer } from '../protocol/writer.js';
 import { brokerError, ConnectionError, RequestTimeoutError } from './errors.js';
 import { KafkaError } from '../errors.js';
 
@@ -281,12 +281,7 @@ export class Connection {
   private encode<S extends ApiSpec>(api: Api<S>, version: number, body: MessageInput<S['request']>): { correlationId: number; chunks: Buffer[] } {
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) | 0;
-    const writer = new Writer();
-    const setSize = writer.reserveInt32();
-    writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.clientId }, api.requestHeaderVersion(version));
-    api.encodeRequest(writer, version, body);
-    setSize(writer.length - 4);
-    return { correlationId, chunks: writer.finish() };
+    return { correlationId, chunks: writeRequestFrame(api, version, { correlationId, clientId: this.clientId }, body).finish() };
   }
 
   private async negotiateVersions(timeoutMs: number): Promise<void> {

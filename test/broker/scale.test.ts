@@ -15,6 +15,7 @@ import { BrokerConfig } from '../../src/config/broker-config.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { apiVersions, createTopics, fetchApi, listOffsets, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch, decodeRecords } from '../../src/protocol/records/index.js';
+import { writeRequestFrame } from '../../src/protocol/request-frame.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -233,16 +234,7 @@ function descriptorLimit(): number {
   }
 }
 
-const API_VERSIONS_V0 = (() => {
-  const frame = Buffer.alloc(18);
-  frame.writeInt32BE(14, 0);
-  frame.writeInt16BE(18, 4);
-  frame.writeInt16BE(0, 6);
-  frame.writeInt32BE(1, 8);
-  frame.writeInt16BE(4, 12);
-  frame.write('idle', 14);
-  return frame;
-})();
+const API_VERSIONS_V0 = writeRequestFrame(apiVersions, 0, { correlationId: 1, clientId: 'idle' }, {}).toBuffer();
 
 /** Opens a connection, sends ApiVersions v0 and resolves once answered (or refused: closed first). */
 function openIdle(port: number, closed: Set<Socket>): Promise<{ socket: Socket; answered: boolean }> {

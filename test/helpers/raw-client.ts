@@ -10,11 +10,11 @@ import type { Api } from '../../src/protocol/api.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyApi = Api<any>;
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { readResponseHeader, writeRequestHeader } from '../../src/protocol/header.js';
+import { readResponseHeader } from '../../src/protocol/header.js';
+import { writeRequestFrame } from '../../src/protocol/request-frame.js';
 import { initProducerId, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { Reader } from '../../src/protocol/reader.js';
-import { Writer } from '../../src/protocol/writer.js';
 
 export class RawClient {
   private buffered = Buffer.alloc(0);
@@ -60,12 +60,7 @@ export class RawClient {
 
   /** Encodes a request (header + body) with a size prefix; returns its correlation id. */
   encode<A extends AnyApi>(api: A, version: number, body: unknown, correlationId = this.nextCorrelationId++): { frame: Buffer; correlationId: number } {
-    const writer = new Writer();
-    const setSize = writer.reserveInt32();
-    writeRequestHeader(writer, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: 'raw-test' }, api.requestHeaderVersion(version));
-    api.encodeRequest(writer, version, body as never);
-    setSize(writer.length - 4);
-    return { frame: writer.toBuffer(), correlationId };
+    return { frame: writeRequestFrame(api, version, { correlationId, clientId: 'raw-test' }, body as never).toBuffer(), correlationId };
   }
 
   send<A extends AnyApi>(api: A, version: number, body: unknown): number {
