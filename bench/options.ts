@@ -1,4 +1,5 @@
 /** The benchmark's command-line flags, and the command line to print in the report. */
+import { commandLineOf, FlagReader } from './args.js';
 
 export const WORKLOADS = ['matrix', 'compare', 'e2e'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -75,35 +76,25 @@ export function parseOptions(argv: readonly string[]): Options {
   let quick = false;
   let writeDocs = true;
   const peerKafka: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const positive = (): number => {
-      const n = Number(value());
-      if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number`);
-      return n;
-    };
+  const args = new FlagReader(argv, USAGE);
+  for (let flag = args.next(); flag !== undefined; flag = args.next()) {
     if (flag === '--quick') quick = true;
-    else if (flag === '--only') explicit.only = list(flag, value(), WORKLOADS);
+    else if (flag === '--only') explicit.only = list(flag, args.value(flag), WORKLOADS);
     else if (flag === '--peers') {
-      const text = value();
+      const text = args.value(flag);
       explicit.peers = text === 'none' ? [] : list(flag, text, PEERS);
     } else if (flag === '--peer-kafka') {
-      const address = value();
+      const address = args.value(flag);
       if (!/^[^\s:]+:\d+$/.test(address)) throw new Error(`--peer-kafka needs HOST:PORT, got ${address}`);
       peerKafka.push(address);
-    } else if (flag === '--duration-s') explicit.durationS = positive();
-    else if (flag === '--max-mib') explicit.maxMiB = positive();
-    else if (flag === '--e2e-s') explicit.e2eS = positive();
-    else if (flag === '--rate') explicit.rate = Math.round(positive());
-    else if (flag === '--disk-mib') explicit.diskMiB = Math.round(positive());
-    else if (flag === '--loopback-mib') explicit.loopbackMiB = Math.round(positive());
-    else if (flag === '--repeat') explicit.repeat = Math.round(positive());
-    else if (flag === '--dir') explicit.dir = value();
+    } else if (flag === '--duration-s') explicit.durationS = args.positive(flag);
+    else if (flag === '--max-mib') explicit.maxMiB = args.positive(flag);
+    else if (flag === '--e2e-s') explicit.e2eS = args.positive(flag);
+    else if (flag === '--rate') explicit.rate = Math.round(args.positive(flag));
+    else if (flag === '--disk-mib') explicit.diskMiB = Math.round(args.positive(flag));
+    else if (flag === '--loopback-mib') explicit.loopbackMiB = Math.round(args.positive(flag));
+    else if (flag === '--repeat') explicit.repeat = Math.round(args.positive(flag));
+    else if (flag === '--dir') explicit.dir = args.value(flag);
     else if (flag === '--no-docs') writeDocs = false;
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
@@ -124,7 +115,5 @@ export function parseOptions(argv: readonly string[]): Options {
 
 /** The command as the user typed it, so the report says exactly how to reproduce it. */
 export function commandLine(argv: readonly string[]): string {
-  const quoted = argv.map((a) => (/^[\w./:=@+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`));
-  if (process.env.npm_lifecycle_event === 'bench') return ['npm run bench', ...(quoted.length ? ['--', ...quoted] : [])].join(' ');
-  return ['node dist/bench/run.js', ...quoted].join(' ');
+  return commandLineOf('bench', 'dist/bench/run.js', argv);
 }

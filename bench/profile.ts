@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commandLineOf, FlagReader } from './args.js';
 import { BROKER_ENV } from './broker.js';
 import { killAllChildren } from './children.js';
 import { describeMachine } from './machine.js';
@@ -50,13 +51,11 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { durationS: 8, quick: false, keep: false, writeDoc: true, command: ['npm run bench:profile', ...(argv.length ? ['--', ...argv] : [])].join(' ') };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--duration-s') {
-      options.durationS = Number(argv[++i]);
-      if (!(options.durationS > 0)) throw new Error(`--duration-s needs a positive number\n${USAGE}`);
-    } else if (arg === '--quick') {
+  const options: Options = { durationS: 8, quick: false, keep: false, writeDoc: true, command: commandLineOf('bench:profile', 'dist/bench/profile.js', argv) };
+  const args = new FlagReader(argv, USAGE);
+  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
+    if (arg === '--duration-s') options.durationS = args.positive(arg);
+    else if (arg === '--quick') {
       options.quick = true;
       options.durationS = 2;
     } else if (arg === '--keep') options.keep = true;

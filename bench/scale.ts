@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BROKER_ENV } from './broker.js';
+import { commandLineOf, FlagReader } from './args.js';
 import { commitOf } from './machine.js';
 import { writeMarkedSection } from './markdown-section.js';
 import { freePort, killBrokers, startBroker, type BrokerChild, type DescriptorKinds } from './scale/broker-child.js';
@@ -50,20 +51,15 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const options: Options = { quick: false, connections: 10_000, layout: { topics: 10, perTopic: 100 }, idleMs: 10_000, writeDoc: true, argv };
   let connectionsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): number => {
-      const parsed = Number(argv[++i]);
-      if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${arg} needs a positive integer\n${USAGE}`);
-      return parsed;
-    };
+  const args = new FlagReader(argv, USAGE);
+  for (let arg = args.next(); arg !== undefined; arg = args.next()) {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--connections') {
-      options.connections = value();
+      options.connections = args.positiveInteger(arg);
       connectionsGiven = true;
-    } else if (arg === '--topics') options.layout.topics = value();
-    else if (arg === '--partitions') options.layout.perTopic = value();
-    else if (arg === '--idle-ms') options.idleMs = value();
+    } else if (arg === '--topics') options.layout.topics = args.positiveInteger(arg);
+    else if (arg === '--partitions') options.layout.perTopic = args.positiveInteger(arg);
+    else if (arg === '--idle-ms') options.idleMs = args.positiveInteger(arg);
     else if (arg === '--no-doc') options.writeDoc = false;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(USAGE);
@@ -299,7 +295,7 @@ function descriptors(kinds: DescriptorKinds): string {
 function markdown(results: Results): string {
   const { options, inProcess } = results;
   const partitions = options.layout.topics * options.layout.perTopic;
-  const command = `npm run bench:scale${options.argv.length > 0 ? ` -- ${options.argv.join(' ')}` : ''}`;
+  const command = commandLineOf('bench:scale', 'dist/bench/scale.js', options.argv);
   const cpu = cpus();
   const perPartitionRss = (results.idle.rss - results.empty.rss) / partitions;
   const perConnectionRss = (results.connected.rss - results.connectionsBefore.rss) / results.connections;

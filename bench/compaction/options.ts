@@ -1,4 +1,5 @@
 /** Flags of `npm run bench:compaction`, and the command line to print in the report. */
+import { commandLineOf, FlagReader } from '../args.js';
 
 export interface CompactionOptions {
   /** MiB of record values written to the compacted partition before the cleaner is let loose. */
@@ -47,32 +48,22 @@ export function parseCompactionOptions(argv: readonly string[]): CompactionOptio
   const explicit: Partial<CompactionOptions> = {};
   let quick = false;
   let writeDocs = true;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const positive = (): number => {
-      const n = Number(value());
-      if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number`);
-      return n;
-    };
+  const args = new FlagReader(argv, USAGE);
+  for (let flag = args.next(); flag !== undefined; flag = args.next()) {
     if (flag === '--quick') quick = true;
-    else if (flag === '--fill-mib') explicit.fillMiB = positive();
-    else if (flag === '--keys') explicit.keys = Math.round(positive());
+    else if (flag === '--fill-mib') explicit.fillMiB = args.positive(flag);
+    else if (flag === '--keys') explicit.keys = Math.round(args.positive(flag));
     else if (flag === '--tombstones') {
-      const share = Number(value());
+      const share = Number(args.value(flag));
       if (!(share >= 0 && share < 1)) throw new Error('--tombstones must be at least 0 and below 1');
       explicit.tombstones = share;
-    } else if (flag === '--record-bytes') explicit.recordBytes = Math.round(positive());
-    else if (flag === '--segment-mib') explicit.segmentMiB = positive();
-    else if (flag === '--rate') explicit.rate = Math.round(positive());
-    else if (flag === '--warmup-s') explicit.warmupS = positive();
-    else if (flag === '--baseline-s') explicit.baselineS = positive();
-    else if (flag === '--clean-timeout-s') explicit.cleanTimeoutS = positive();
-    else if (flag === '--dir') explicit.dir = value();
+    } else if (flag === '--record-bytes') explicit.recordBytes = Math.round(args.positive(flag));
+    else if (flag === '--segment-mib') explicit.segmentMiB = args.positive(flag);
+    else if (flag === '--rate') explicit.rate = Math.round(args.positive(flag));
+    else if (flag === '--warmup-s') explicit.warmupS = args.positive(flag);
+    else if (flag === '--baseline-s') explicit.baselineS = args.positive(flag);
+    else if (flag === '--clean-timeout-s') explicit.cleanTimeoutS = args.positive(flag);
+    else if (flag === '--dir') explicit.dir = args.value(flag);
     else if (flag === '--no-docs') writeDocs = false;
     else throw new Error(`unknown option ${flag}\n${USAGE}`);
   }
@@ -82,7 +73,5 @@ export function parseCompactionOptions(argv: readonly string[]): CompactionOptio
 
 /** The command as the user typed it, so the report says exactly how to reproduce it. */
 export function compactionCommandLine(argv: readonly string[]): string {
-  const quoted = argv.map((a) => (/^[\w./:=@+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`));
-  if (process.env.npm_lifecycle_event === 'bench:compaction') return ['npm run bench:compaction', ...(quoted.length ? ['--', ...quoted] : [])].join(' ');
-  return ['node dist/bench/compaction-latency.js', ...quoted].join(' ');
+  return commandLineOf('bench:compaction', 'dist/bench/compaction-latency.js', argv);
 }
