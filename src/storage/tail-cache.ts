@@ -38,8 +38,6 @@ const NO_RECORDS = Buffer.alloc(0);
 class Entry {
   /** Set once evicted or cleared: the budget's queue skips it. */
   evicted = false;
-  /** Counted in the budget (an append larger than its log's share never is). */
-  inBudget = false;
 
   constructor(
     readonly cache: TailCache,
@@ -84,7 +82,6 @@ export class TailCacheBudget {
     const refs = this.stores.get(store) ?? 0;
     if (refs === 0) this.heldBytes += store.byteLength;
     this.stores.set(store, refs + 1);
-    entry.inBudget = true;
     this.live += 1;
     this.queue.push(entry);
     while (this.heldBytes > this.maxBytes && this.head < this.queue.length) {
@@ -95,10 +92,8 @@ export class TailCacheBudget {
     this.compact();
   }
 
-  /** @internal Gives back what an evicted entry held (called once per entry). */
+  /** @internal Gives back what an evicted entry held (called once per entry added). */
   release(entry: Entry): void {
-    if (!entry.inBudget) return;
-    entry.inBudget = false;
     this.live -= 1;
     if (this.live === 0) {
       // Nothing cached anywhere: whatever the queue still holds is dead.
@@ -168,6 +163,11 @@ export class TailCache {
    */
   add(records: Buffer, firstOffset: number, nextOffset: number, segmentBaseOffset: number, position: number): void {
     if (records.length === 0 || this.maxBytesPerLog <= 0) return;
+    // Larger than this log's share: not cached, and the cached run would no longer reach the end.
+    if (records.length > this.maxBytesPerLog) {
+      this.clear();
+      return;
+    }
     const last = this.head < this.entries.length ? this.entries[this.entries.length - 1]! : null;
     if (last !== null && (segmentBaseOffset !== this.segmentBaseOffset || last.nextOffset !== firstOffset || last.position + last.records.length !== position)) {
       this.clear();
@@ -176,8 +176,9 @@ export class TailCache {
     const entry = new Entry(this, records, firstOffset, nextOffset, position);
     this.entries.push(entry);
     this.bytes += records.length;
+    // The new entry fits this log's share by itself, so only older ones go.
     while (this.bytes > this.maxBytesPerLog && this.head < this.entries.length) this.evictOldest(this.entries[this.head]!);
-    if (!entry.evicted) this.budget.add(entry);
+    this.budget.add(entry);
   }
 
   /** @internal Evicts `entry`, which must be this cache's oldest. */
