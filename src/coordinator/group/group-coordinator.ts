@@ -346,6 +346,13 @@ export class GroupCoordinator {
     this.getOrCreateGroup(key.group).offsets.set(slot, { ...message, topic: key.topic, partition: key.partition, logOffset });
   }
 
+  /** Applies the offset records among `records`, just written from `firstOffset` on (group records are the caller's). */
+  private replayWrittenOffsets(records: readonly CoordinatorRecord[], firstOffset: number): void {
+    records.forEach((record, index) => {
+      if (record.key.readInt16BE(0) !== GROUP_METADATA_KEY_VERSION) this.replayOffset(record, firstOffset + index);
+    });
+  }
+
   /** Appends to the group's partition; resolves to the first record's offset. */
   private appendFor(groupId: string, records: readonly CoordinatorRecord[]): Promise<number> {
     return this.log.append(this.partitionFor(groupId), records);
@@ -862,7 +869,7 @@ export class GroupCoordinator {
     } catch {
       return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    records.forEach((record, index) => this.replayOffset(record, firstOffset + index));
+    this.replayWrittenOffsets(records, firstOffset);
     return response;
   }
 
@@ -932,8 +939,7 @@ export class GroupCoordinator {
       }),
     }));
     if (records.length > 0) {
-      const firstOffset = await this.appendFor(groupId, records);
-      records.forEach((record, index) => this.replayOffset(record, firstOffset + index));
+      this.replayWrittenOffsets(records, await this.appendFor(groupId, records));
     }
     return { errorCode: ErrorCode.NONE, topics: result };
   }
@@ -1153,10 +1159,7 @@ export class GroupCoordinator {
       const deleteGroup = group.is('Empty') && records.length === group.offsets.size && !this.pendingTransactionalOffsets.has(group.groupId);
       if (deleteGroup) records.push(this.groupTombstone(group.groupId));
       if (records.length === 0) continue;
-      const firstOffset = await this.appendFor(group.groupId, records);
-      records.forEach((record, index) => {
-        if (record.key.readInt16BE(0) !== GROUP_METADATA_KEY_VERSION) this.replayOffset(record, firstOffset + index);
-      });
+      this.replayWrittenOffsets(records, await this.appendFor(group.groupId, records));
       expired += records.length - (deleteGroup ? 1 : 0);
       if (deleteGroup && group.is('Empty') && group.offsets.size === 0) {
         group.transitionTo('Dead', now);
