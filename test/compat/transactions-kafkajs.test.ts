@@ -5,7 +5,8 @@
  * - a payment written to three topics in one transaction is visible to a read_committed
  *   consumer all at once on commit, never on abort; a read_uncommitted consumer sees the
  *   aborted records too and never a marker;
- * - sendOffsets: the group's offsets move only when the transaction commits;
+ * - sendOffsets: the group's offsets move only when the transaction commits, and a commit does
+ *   not replace an offset the group committed after the transaction sent its own;
  * - a second producer with the same transactional id fences the first and aborts its open
  *   transaction;
  * - the admin client and `tidelog transactions` show the open transaction and its producers.
@@ -161,6 +162,29 @@ test('sendOffsets: the group sees its offsets when the transaction commits, not 
   assert.deepEqual(await stable().then((p) => [p.errorCode, p.committedOffset]), [ErrorCode.NONE, 7]);
   committed = await admin.fetchCommittedOffsets(group, [{ topic: 'payments', partition: 0 }]);
   assert.equal(committed[0]!.offset, 7);
+});
+
+test('a COMMIT does not replace an offset committed after the transaction sent its own; one committed before it is replaced', async () => {
+  const group = 'offsets-order';
+  const producer = await transactionalProducer('offsets-order-service');
+  const partition = [{ topic: 'payments', partition: 0 }];
+  const committedOffset = async () => (await kafkaAdmin.fetchOffsets({ groupId: group, topics: ['payments'] }))[0]!.partitions.find((p) => p.partition === 0)!.offset;
+  // A plain OffsetCommit (kafkajs admin.setOffsets on the empty group) between sendOffsets and commit.
+  const transaction = await producer.transaction();
+  await transaction.send({ topic: 'ledger', messages: [{ key: 'x', value: 'first' }] });
+  await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic: 'payments', partitions: [{ partition: 0, offset: '10' }] }] });
+  await kafkaAdmin.setOffsets({ groupId: group, topic: 'payments', partitions: [{ partition: 0, offset: '30' }] });
+  await transaction.commit();
+  assert.equal(await committedOffset(), '30', 'the later record wins');
+  assert.equal((await admin.fetchCommittedOffsets(group, partition))[0]!.offset, 30);
+
+  // A plain commit before the transaction's offset is replaced by it.
+  await kafkaAdmin.setOffsets({ groupId: group, topic: 'payments', partitions: [{ partition: 0, offset: '40' }] });
+  const next = await producer.transaction();
+  await next.send({ topic: 'ledger', messages: [{ key: 'x', value: 'second' }] });
+  await next.sendOffsets({ consumerGroupId: group, topics: [{ topic: 'payments', partitions: [{ partition: 0, offset: '50' }] }] });
+  await next.commit();
+  assert.equal(await committedOffset(), '50');
 });
 
 test('a second producer with the same transactional id fences the first and aborts its transaction', async () => {
