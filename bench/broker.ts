@@ -17,13 +17,26 @@ const CLI = resolve(import.meta.dirname, '../src/cli/main.js');
  * unless the benchmark itself was started with UV_USE_IO_URING set (to compare the two).
  */
 export const BROKER_ENV = { UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? '0' };
+/**
+ * Node options every benchmarked broker runs with, as `npm start` runs it: V8's old generation
+ * starts at 128 MiB instead of growing from a few MiB, so that a small, steady heap is not
+ * mark-compacted after nearly every scavenge (docs/PROFILING.md). TIDELOG_BENCH_NODE_OPTIONS
+ * replaces them (an empty value: none), to compare.
+ */
+export const BROKER_NODE_OPTIONS = (process.env.TIDELOG_BENCH_NODE_OPTIONS ?? '--initial-old-space-size=128').split(/\s+/).filter(Boolean);
+
+/** The broker's command line as the reports show it; `nodeArgs` come after BROKER_NODE_OPTIONS. */
+export function shownBrokerCommand(brokerArgs: string, nodeArgs: readonly string[] = []): string {
+  return `UV_USE_IO_URING=${BROKER_ENV.UV_USE_IO_URING} node ${[...BROKER_NODE_OPTIONS, ...nodeArgs, ''].join(' ')}dist/src/cli/main.js broker ${brokerArgs}`;
+}
+
 const PACKAGE = resolve(import.meta.dirname, '../../package.json');
 
 /** Starts a broker with its data in `dataDir`; `settings` are --set key=value overrides. */
 export async function startTidelog(dataDir: string, settings: Record<string, string> = {}): Promise<System> {
   const port = await freePort();
   const all = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, ...settings };
-  const args = [CLI, 'broker', ...Object.entries(all).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
+  const args = [...BROKER_NODE_OPTIONS, CLI, 'broker', ...Object.entries(all).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
   const shown = Object.entries(all)
     .map(([key, value]) => `--set ${key}=${key === 'log.dirs' ? '<tmp>/tidelog' : key === 'listeners' ? 'PLAINTEXT://127.0.0.1:<port>' : value}`)
     .join(' ');
@@ -35,7 +48,7 @@ export async function startTidelog(dataDir: string, settings: Record<string, str
       address: `127.0.0.1:${port}`,
       version,
       setup:
-        `\`UV_USE_IO_URING=${BROKER_ENV.UV_USE_IO_URING} node dist/src/cli/main.js broker ${shown}\`, defaults otherwise: a produce is answered once its bytes ` +
+        `\`${shownBrokerCommand(shown)}\`, defaults otherwise: a produce is answered once its bytes ` +
         'are handed to the OS (no fsync)',
     },
     // "started in" is logged once every log is recovered and the listener is bound.

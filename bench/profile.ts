@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commandLineOf, FlagReader } from './args.js';
-import { BROKER_ENV } from './broker.js';
+import { BROKER_ENV, BROKER_NODE_OPTIONS, shownBrokerCommand } from './broker.js';
 import { killAllChildren } from './children.js';
 import { describeMachine } from './machine.js';
 import { writeMarkedSection } from './markdown-section.js';
@@ -118,7 +118,7 @@ async function run(options: Options, dir: string): Promise<{ phases: Phase[]; wh
   const broker = await startServerProcess(
     'tidelog broker',
     process.execPath,
-    ['--import', MONITOR, CLI, 'broker', '--set', `listeners=PLAINTEXT://${bootstrap}`, '--set', `log.dirs=${join(dir, 'data')}`],
+    [...BROKER_NODE_OPTIONS, '--import', MONITOR, CLI, 'broker', '--set', `listeners=PLAINTEXT://${bootstrap}`, '--set', `log.dirs=${join(dir, 'data')}`],
     /started in/,
     { env: { ...process.env, ...BROKER_ENV, TIDELOG_LOG_LEVEL: 'info', TIDELOG_PROFILE_DIR: dir } },
   );
@@ -215,7 +215,7 @@ function report(options: Options, result: { phases: Phase[]; wholeS: number; lib
     `- Command: \`${options.command}\`${options.quick ? ' (a short run: rough figures, for checking that the run works)' : ''}`,
     `- Date: ${new Date().toISOString()}; Tidelog commit ${m.commit}; whole run ${fmtInt(result.wholeS)} s`,
     `- Machine: ${m.cores} cores (${m.cpuModel}), ${fmt(m.memoryBytes / 1024 ** 3)} GiB memory, ${m.kernel}, Node ${m.node}; data directory on ${m.filesystem}`,
-    `- Broker: \`UV_USE_IO_URING=${BROKER_ENV.UV_USE_IO_URING} node --import dist/bench/profile/monitor.js dist/src/cli/main.js broker --set listeners=PLAINTEXT://127.0.0.1:<port> --set log.dirs=<tmp>/data\`, defaults otherwise; clients: librdkafka ${result.librdkafka} (bench/clients/rdkafka-perf.c: linger.ms=5, batch.size=1000000, random values, no key) and \`tidelog perf e2e\` (linger.ms=0), one process each, on the same ${m.cores} cores.`,
+    `- Broker: \`${shownBrokerCommand('--set listeners=PLAINTEXT://127.0.0.1:<port> --set log.dirs=<tmp>/data', ['--import', 'dist/bench/profile/monitor.js'])}\`, defaults otherwise; clients: librdkafka ${result.librdkafka} (bench/clients/rdkafka-perf.c: linger.ms=5, batch.size=1000000, random values, no key) and \`tidelog perf e2e\` (linger.ms=0), one process each, on the same ${m.cores} cores.`,
     `- Each phase runs ${fmt(options.durationS, 0)} s of load (the warm read: until every record produced in phase 1 is read); the monitor (bench/profile/monitor.ts) samples the CPU every 0.5 ms and watches the event loop at 1 ms resolution.`,
     '',
     ...markdownTable(phaseTable(result.phases)),

@@ -17,7 +17,7 @@ import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BROKER_ENV } from './broker.js';
+import { shownBrokerCommand } from './broker.js';
 import { commandLineOf, FlagReader } from './args.js';
 import { commitOf } from './machine.js';
 import { writeMarkedSection } from './markdown-section.js';
@@ -317,7 +317,7 @@ function markdown(results: Results): string {
     `- Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB memory, Linux ${release()}, Node ${process.version}; descriptor limit (ulimit -Hn) ${int(results.descriptorLimit)}`,
   );
   lines.push(
-    `- Broker: \`UV_USE_IO_URING=${BROKER_ENV.UV_USE_IO_URING} node dist/src/cli/main.js broker --set listeners=PLAINTEXT://127.0.0.1:<port> --set log.dirs=<tmp>/data\`, defaults otherwise, as a child process; the load comes from the benchmark process (Tidelog's protocol codecs on bare sockets) and, for the idle connections, from one more child process. RSS is VmRSS from /proc/<pid>/status; descriptors are /proc/<pid>/fd.`,
+    `- Broker: \`${shownBrokerCommand('--set listeners=PLAINTEXT://127.0.0.1:<port> --set log.dirs=<tmp>/data')}\`, defaults otherwise, as a child process; the load comes from the benchmark process (Tidelog's protocol codecs on bare sockets) and, for the idle connections, from one more child process. RSS is VmRSS from /proc/<pid>/status; descriptors are /proc/<pid>/fd.`,
   );
   lines.push(`- Topics: ${options.layout.topics} × ${options.layout.perTopic} partitions (created in ${results.createS.toFixed(1)} s), replication factor 1.`);
   lines.push('');

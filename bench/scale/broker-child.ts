@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { BROKER_ENV } from '../broker.js';
+import { BROKER_ENV, BROKER_NODE_OPTIONS } from '../broker.js';
 
 const CLI = resolve(import.meta.dirname, '../../src/cli/main.js');
 const START_TIMEOUT_MS = 120_000;
@@ -94,7 +94,7 @@ function statusField(pid: number, field: string): number {
 /** Starts a broker on `port` with its data in `dataDir`; `settings` are --set key=value overrides. */
 export async function startBroker(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<BrokerChild> {
   const all = { listeners: `PLAINTEXT://127.0.0.1:${port}`, 'log.dirs': dataDir, ...settings };
-  const args = [CLI, 'broker', ...Object.entries(all).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
+  const args = [...BROKER_NODE_OPTIONS, CLI, 'broker', ...Object.entries(all).flatMap(([key, value]) => ['--set', `${key}=${value}`])];
   const started = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...BROKER_ENV, TIDELOG_LOG_LEVEL: 'info' } });
   running.add(child);

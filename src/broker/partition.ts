@@ -306,6 +306,17 @@ export class Partition {
     return { offset: info.firstOffset };
   }
 
+  /**
+   * A read at `fetchOffset` would find nothing and raise no error (the consumer is caught up):
+   * a long-poll fetch may go straight to waiting. False whenever read() would throw, so the
+   * error is answered at once.
+   */
+  isCaughtUp(fetchOffset: number, isolationLevel: number, currentLeaderEpoch: number): boolean {
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== this.state.leaderEpoch) return false;
+    const upperBound = isolationLevel === 1 ? this.lastStableOffset : this.highWatermark;
+    return fetchOffset >= upperBound && fetchOffset >= this.logStartOffset && fetchOffset <= this.logEndOffset;
+  }
+
   async read(options: {
     fetchOffset: number;
     maxBytes: number;

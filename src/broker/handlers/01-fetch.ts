@@ -160,22 +160,29 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerCon
   }
   const targets = resolveTargets(request, context);
   const pool = context.broker.fetchMemory;
-  let result = await readAll(targets, request, context, pool);
-  if (result.totalBytes < request.minBytes && request.maxWaitMs > 0 && !result.anyError) {
+  const isolationLevel = context.apiVersion >= 4 ? request.isolationLevel : 0;
+  const mayWait = request.maxWaitMs > 0 && request.minBytes > 0;
+  // A consumer at the end of every partition it reads (the usual long poll) waits without a
+  // first read that would find nothing.
+  const caughtUp = mayWait && targets.every((topic) => topic.every((target) => target.partition?.isCaughtUp(target.fetchOffset, isolationLevel, target.currentLeaderEpoch) === true));
+  let result = caughtUp ? null : await readAll(targets, request, context, pool);
+  if (result === null || (mayWait && result.totalBytes < request.minBytes && !result.anyError)) {
     const partitions = targets.flat().flatMap((target) => (target.partition ? [target.partition] : []));
     try {
       await waitForFetchableBytes({
         partitions,
-        alreadyAvailableBytes: result.totalBytes,
+        alreadyAvailableBytes: result?.totalBytes ?? 0,
         minBytes: request.minBytes,
         maxWaitMs: request.maxWaitMs,
-        isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
+        isolationLevel,
         isClosed: () => context.connection.closed,
       });
     } finally {
       // The first answer is replaced by the second read.
-      pool.release(result.heldBytes);
-      result.buffers.release();
+      if (result !== null) {
+        pool.release(result.heldBytes);
+        result.buffers.release();
+      }
     }
     result = await readAll(targets, request, context, pool);
   }
