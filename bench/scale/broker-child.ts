@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { BROKER_ENV, BROKER_NODE_OPTIONS } from '../broker.js';
 
@@ -21,17 +20,6 @@ const running = new Set<ChildProcess>();
 /** SIGKILLs every broker still running (an interrupted or failed run). */
 export function killBrokers(): void {
   for (const child of running) child.kill('SIGKILL');
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', done);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 export interface BrokerChild {
