@@ -85,6 +85,11 @@ function produceRulesOf(config: TopicConfig): ProduceRules {
   };
 }
 
+/** A read that returns no records (read_committed answers an empty aborted list, read_uncommitted none). */
+function noRecords(highWatermark: number, lastStableOffset: number, logStartOffset: number, readCommitted: boolean): PartitionReadResult {
+  return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
+}
+
 export class Partition {
   private readonly readableListeners = new Set<ReadableListener>();
   /** Client appends waiting for their turn (see takeAppendTurn). */
@@ -151,11 +156,26 @@ export class Partition {
 
   /** KIP-320: a client's view of the leader epoch must match ours (-1 = no check). */
   checkLeaderEpoch(currentLeaderEpoch: number): void {
-    if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.state.leaderEpoch) return;
+    const error = this.leaderEpochError(currentLeaderEpoch);
+    if (error !== null) throw error;
+  }
+
+  private leaderEpochError(currentLeaderEpoch: number): KafkaError | null {
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.state.leaderEpoch) return null;
     if (currentLeaderEpoch < this.state.leaderEpoch) {
-      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than ${this.state.leaderEpoch}`);
+      return new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is older than ${this.state.leaderEpoch}`);
     }
-    throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is newer than ${this.state.leaderEpoch}`);
+    return new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `leader epoch ${currentLeaderEpoch} is newer than ${this.state.leaderEpoch}`);
+  }
+
+  /** What read() refuses a fetch at `fetchOffset` with (a leader epoch that does not match, an offset outside the log), or null. */
+  private readError(fetchOffset: number, currentLeaderEpoch: number): KafkaError | null {
+    const epochError = this.leaderEpochError(currentLeaderEpoch);
+    if (epochError !== null) return epochError;
+    if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
+      return new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `fetch offset ${fetchOffset} is outside [${this.logStartOffset}, ${this.logEndOffset}]`);
+    }
+    return null;
   }
 
   /** Listens for data becoming readable (bytes made visible); returns the unsubscribe function. */
@@ -312,9 +332,7 @@ export class Partition {
    * error is answered at once.
    */
   isCaughtUp(fetchOffset: number, isolationLevel: number, currentLeaderEpoch: number): boolean {
-    if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== this.state.leaderEpoch) return false;
-    const upperBound = isolationLevel === 1 ? this.lastStableOffset : this.highWatermark;
-    return fetchOffset >= upperBound && fetchOffset >= this.logStartOffset && fetchOffset <= this.logEndOffset;
+    return fetchOffset >= (isolationLevel === 1 ? this.lastStableOffset : this.highWatermark) && this.readError(fetchOffset, currentLeaderEpoch) === null;
   }
 
   async read(options: {
@@ -326,25 +344,18 @@ export class Partition {
     /** Pooled buffers for file reads, given back by the caller once the answer is sent (read-buffer-pool.ts). */
     buffers?: ReadBuffers;
   }): Promise<PartitionReadResult> {
-    this.checkLeaderEpoch(options.currentLeaderEpoch);
+    const error = this.readError(options.fetchOffset, options.currentLeaderEpoch);
+    if (error !== null) throw error;
     const highWatermark = this.highWatermark;
     const lastStableOffset = this.lastStableOffset;
     const logStartOffset = this.logStartOffset;
     const readCommitted = options.isolationLevel === 1;
     const upperBound = readCommitted ? lastStableOffset : highWatermark;
-    if (options.fetchOffset < logStartOffset || options.fetchOffset > this.logEndOffset) {
-      throw new KafkaError(
-        ErrorCode.OFFSET_OUT_OF_RANGE,
-        `fetch offset ${options.fetchOffset} is outside [${logStartOffset}, ${this.logEndOffset}]`,
-      );
-    }
     if (options.fetchOffset >= upperBound || (options.maxBytes <= 0 && !options.minOneBatch)) {
-      return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
+      return noRecords(highWatermark, lastStableOffset, logStartOffset, readCommitted);
     }
     const data = await this.log.read(options.fetchOffset, options.maxBytes, upperBound, options.minOneBatch, options.buffers);
-    if (data.sizeInBytes === 0) {
-      return { highWatermark, lastStableOffset, logStartOffset, abortedTransactions: readCommitted ? [] : null, records: [], sizeInBytes: 0 };
-    }
+    if (data.sizeInBytes === 0) return noRecords(highWatermark, lastStableOffset, logStartOffset, readCommitted);
     // Kafka's addAbortedTransactions: the aborted transactions overlapping what was read.
     const abortedTransactions = readCommitted
       ? (await this.log.producerStateManager.collectAbortedTransactions(this.log.logSegments, options.fetchOffset, data.nextOffset)).map((txn) => ({

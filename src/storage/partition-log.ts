@@ -372,8 +372,9 @@ export class PartitionLog {
    * Appends record batches the broker has validated: one or more whole v2 batches in `records`,
    * which is patched in place (baseOffset, partitionLeaderEpoch; under LogAppendTime the
    * timestamp type bit, maxTimestamp and CRC) and must not be modified by the caller afterwards:
-   * the log writes it and, once written, may answer reads of the tail from it (tail-cache.ts). Throws InvalidRecordBatchError when the buffer is not whole v2 batches,
-   * KafkaStorageError when the log is offline or closed, and the KafkaError of a producer rule
+   * the log writes it and, once written, may answer reads of the tail from it (tail-cache.ts).
+   * Throws InvalidRecordBatchError when the buffer is not whole v2 batches, KafkaStorageError
+   * when the log is offline or closed, and the KafkaError of a producer rule
    * (OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, …) when one refuses a batch. A client
    * batch that repeats one of its producer's last 5 batches is not appended: the result holds
    * that batch's offsets, no batches, and a `written` that settles with the original's.

@@ -67,7 +67,7 @@ function resolveTargets(request: FetchRequest, context: RequestContext): Target[
  * allocates a little more than it returns, and a slice of the log's in-memory tail keeps the
  * whole produce request it came from alive.
  */
-async function readAll(targets: Target[][], request: FetchRequest, context: RequestContext, pool: FetchMemoryPool) {
+async function readAll(targets: Target[][], request: FetchRequest, isolationLevel: number, context: RequestContext, pool: FetchMemoryPool) {
   let remaining = context.apiVersion >= 3 ? request.maxBytes : Number.MAX_SAFE_INTEGER;
   let minOneBatch = true;
   let totalBytes = 0;
@@ -95,7 +95,7 @@ async function readAll(targets: Target[][], request: FetchRequest, context: Requ
             fetchOffset: target.fetchOffset,
             maxBytes: granted,
             minOneBatch,
-            isolationLevel: context.apiVersion >= 4 ? request.isolationLevel : 0,
+            isolationLevel,
             currentLeaderEpoch: target.currentLeaderEpoch,
             buffers,
           });
@@ -168,7 +168,7 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerCon
   // A consumer at the end of every partition it reads (the usual long poll) waits without a
   // first read that would find nothing.
   const caughtUp = mayWait && targets.every((topic) => topic.every((target) => target.partition?.isCaughtUp(target.fetchOffset, isolationLevel, target.currentLeaderEpoch) === true));
-  let result = caughtUp ? null : await readAll(targets, request, context, pool);
+  let result = caughtUp ? null : await readAll(targets, request, isolationLevel, context, pool);
   if (result === null || (mayWait && result.totalBytes < request.minBytes && !result.anyError)) {
     const partitions = targets.flat().flatMap((target) => (target.partition ? [target.partition] : []));
     try {
@@ -187,7 +187,7 @@ export const fetchHandler = defineHandler(fetchApi, { min: 4, max: 17, onePerCon
         result.buffers.release();
       }
     }
-    result = await readAll(targets, request, context, pool);
+    result = await readAll(targets, request, isolationLevel, context, pool);
   }
   const heldBytes = result.heldBytes;
   const buffers = result.buffers;
