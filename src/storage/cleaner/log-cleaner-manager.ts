@@ -223,10 +223,14 @@ export class LogCleanerManager {
         const other = logName(source.log);
         if (other.dataDir === dataDir) live.add(other.name);
       }
-      for (const entryName of [...entries.keys()]) if (entryName !== name && !live.has(entryName)) entries.delete(entryName);
-      if (offset === null) entries.delete(name);
-      else entries.set(name, offset);
-      await checkpoint.file.write(entries);
+      // The new entries are built apart and become the ones lastCleanOffset answers from only once
+      // the file holds them: a reader must never see an offset that a crash would take back.
+      const next = new Map([...entries].filter(([entryName]) => entryName === name || live.has(entryName)));
+      if (offset === null) next.delete(name);
+      else next.set(name, offset);
+      await checkpoint.file.write(next);
+      entries.clear();
+      for (const [entryName, entryOffset] of next) entries.set(entryName, entryOffset);
     });
     this.checkpointWrites = run.catch(() => undefined);
     return run.catch((error: unknown) => logger.error(`Failed to write ${checkpoint.file.path}`, error));

@@ -7,6 +7,7 @@ import { buildEndTransactionMarkerBatch, ControlRecordType } from '../../../src/
 import { groupSegmentsBySize } from '../../../src/storage/cleaner/cleaner.js';
 import { CLEANER_OFFSET_CHECKPOINT_FILE } from '../../../src/storage/cleaner/cleaner-offset-checkpoint.js';
 import { BYTES_PER_ENTRY } from '../../../src/storage/cleaner/offset-map.js';
+import { delay, InstrumentedFileSystem } from '../helpers.js';
 import { appendRecords, cleanerFor, foldLatest, openCompactedLog, readBatches, readRecords, rollAndFlush, TOPIC_DIR } from './helpers.js';
 
 /** Appends `count` updates over `keys` keys, `perBatch` records a batch; returns the records written. */
@@ -311,6 +312,36 @@ test('groupSegmentsBySize: log bytes within segment.bytes, index bytes within se
   const int32 = 2 ** 31 - 1;
   assert.deepEqual(base(groupSegmentsBySize([segment(0, 10), segment(int32 - 5, 10), segment(int32 + 10, 10)], 1000, 1000, int32 + 20)), [[0], [int32 - 5, int32 + 10]]);
   assert.deepEqual(groupSegmentsBySize([], 1000, 1000, 0), []);
+});
+
+test('a checkpointed offset is answered only once the file holds it; a failed write keeps the old one', async () => {
+  const fileSystem = new InstrumentedFileSystem();
+  const compacted = await openCompactedLog({ segmentBytes: 1024 }, { fileSystem });
+  try {
+    const { log } = compacted;
+    const cleaner = cleanerFor(compacted, {}, { fileSystem });
+    const isCheckpoint = (from: unknown) => String(from).endsWith(`${CLEANER_OFFSET_CHECKPOINT_FILE}.tmp`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    fileSystem.hooks.rename = async (from) => {
+      if (isCheckpoint(from)) await held;
+    };
+    const writing = cleaner.manager.updateCheckpoint(log, 7);
+    await delay(20);
+    assert.equal(await cleaner.manager.lastCleanOffset(log), undefined, 'not yet in the file');
+    release();
+    await writing;
+    assert.equal(await cleaner.manager.lastCleanOffset(log), 7);
+
+    fileSystem.hooks.rename = (from) => {
+      if (isCheckpoint(from)) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+    };
+    await cleaner.manager.updateCheckpoint(log, 9);
+    assert.equal(await cleaner.manager.lastCleanOffset(log), 7);
+    assert.match(readFileSync(join(compacted.dataDir, CLEANER_OFFSET_CHECKPOINT_FILE), 'utf8'), /^0\n1\ncompacted 0 7\n$/);
+  } finally {
+    await compacted.cleanup();
+  }
 });
 
 test('records of another topic directory do not leak into the checkpoint; a checkpoint below the log start is reset', async () => {
