@@ -52,6 +52,9 @@ export function logConfigOf(config: TopicConfig): Partial<LogConfig> {
 export class ReplicaManager {
   /** topic name -> partition index -> partition. */
   private readonly partitions = new Map<string, Partition[]>();
+  /** Metadata changes being applied (logs opening or going away): shutdown waits for them. */
+  private readonly applying = new Set<Promise<void>>();
+  private shuttingDown = false;
 
   constructor(private readonly broker: Broker) {}
 
@@ -85,13 +88,28 @@ export class ReplicaManager {
       }),
     );
     if (work.length > 0) log.info(`opened ${work.length} partition log(s) in ${Date.now() - started} ms`);
-    this.broker.controller.subscribe((records, current) => this.onMetadata(records, current));
+    this.broker.controller.subscribe((records, current) => this.apply(records, current));
   }
 
+  /**
+   * Stops following metadata, waits for the changes being applied (a CreateTopics in flight
+   * still opening its logs), then closes every log.
+   */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.allSettled(this.applying);
     const all = this.allPartitions();
     this.partitions.clear();
     await Promise.all(all.map((partition) => partition.log.close()));
+  }
+
+  private apply(records: readonly MetadataRecord[], image: MetadataImage): Promise<void> {
+    if (this.shuttingDown) return Promise.resolve();
+    const applying = this.onMetadata(records, image);
+    this.applying.add(applying);
+    const forget = () => this.applying.delete(applying);
+    applying.then(forget, forget);
+    return applying;
   }
 
   private async onMetadata(records: readonly MetadataRecord[], image: MetadataImage): Promise<void> {
