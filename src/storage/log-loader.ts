@@ -97,8 +97,10 @@ export class LogLoader {
 
     const recoveryPointCheckpoint = new OffsetCheckpointFile(fileSystem, directory, RECOVERY_POINT_CHECKPOINT_FILE);
     const logStartOffsetCheckpoint = new OffsetCheckpointFile(fileSystem, directory, LOG_START_OFFSET_CHECKPOINT_FILE);
-    let logStartOffset = Math.max(0, (await logStartOffsetCheckpoint.read()) ?? 0);
-    const checkpointedRecoveryPoint = (await recoveryPointCheckpoint.read()) ?? 0;
+    const storedLogStartOffset = await logStartOffsetCheckpoint.read();
+    const storedRecoveryPoint = await recoveryPointCheckpoint.read();
+    let logStartOffset = Math.max(0, storedLogStartOffset ?? 0);
+    const checkpointedRecoveryPoint = storedRecoveryPoint ?? 0;
 
     const baseOffsets = [...logFiles].sort((a, b) => a - b);
     let segments: LogSegment[] = [];
@@ -166,8 +168,10 @@ export class LogLoader {
       await fileSystem.syncDirectory(directory);
     }
     const recoveryPoint = logEndOffset;
-    await recoveryPointCheckpoint.write(recoveryPoint);
-    await logStartOffsetCheckpoint.write(logStartOffset);
+    // A missing checkpoint reads as 0, so a new log's zeros need no file: creating a partition
+    // then costs one fsync (its directory) instead of five. (A value read back is not rewritten.)
+    if (storedRecoveryPoint !== null || recoveryPoint !== 0) await recoveryPointCheckpoint.write(recoveryPoint);
+    if (storedLogStartOffset !== null || logStartOffset !== 0) await logStartOffsetCheckpoint.write(logStartOffset);
     return { segments, logStartOffset, logEndOffset, recoveryPoint, hadCleanShutdown, recoveryPointCheckpoint, logStartOffsetCheckpoint };
   }
 

@@ -100,6 +100,28 @@ test('append assigns offsets, patches headers and reads back across segment roll
   });
 });
 
+test('a new log syncs only its directory: its zero checkpoints need no files; a crash after appends recovers from 0', async () => {
+  const fileSystem = new InstrumentedFileSystem();
+  const dir = temporaryDirectory();
+  const directory = join(dir.path, 'topic-0');
+  try {
+    const log = await PartitionLog.open(directory, {}, { fileSystem });
+    assert.equal(fileSystem.count('fdatasync'), 0);
+    assert.equal(fileSystem.count('syncDirectory'), 1);
+    assert.deepEqual(readdirSync(directory), ['00000000000000000000.log']);
+    await appendBatches(log, 3);
+    // No close: what a crash leaves. Without a recovery-point file the reopened log recovers from 0.
+    const reopened = await PartitionLog.open(directory);
+    assert.ok(log.logEndOffset > 0);
+    assert.equal(reopened.logEndOffset, log.logEndOffset);
+    assert.equal(reopened.recoveryPoint, log.logEndOffset);
+    await reopened.close();
+    await log.close().catch(() => undefined);
+  } finally {
+    dir.remove();
+  }
+});
+
 test('the offset index is sparse: one entry per index.interval.bytes', async () => {
   await withLog({ indexIntervalBytes: 1000 }, async (log, dir) => {
     await appendBatches(log, 100);
