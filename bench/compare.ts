@@ -4,8 +4,8 @@
  * systems'. For each record size and for 1 and 6 partitions: append as fast as a window of
  * acknowledgements allows into a fresh log, read it back from the beginning right away (warm),
  * and, once every produce is done, restart the system and read every log again (cold; the OS
- * page cache is not dropped, so for Tidelog and NATS the bytes come from memory, while Redis
- * replays its append-only file into memory before it answers at all).
+ * page cache is not dropped, so for Tidelog, NATS and RabbitMQ the bytes come from memory, while
+ * Redis replays its append-only file into memory before it answers at all).
  */
 import { runJob } from './clients/node.js';
 import type { ConsumeOutcome, ProduceOutcome } from './clients/node-worker.js';

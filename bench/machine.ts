@@ -18,7 +18,7 @@ export interface Machine {
   /** The Tidelog commit measured, and whether src/ had uncommitted changes. */
   commit: string;
   /** Versions of the Node client libraries that drove the Node-client workloads. */
-  nodeClients: { kafka: string; nats: string; redis: string };
+  nodeClients: { kafka: string; nats: string; redis: string; rabbitmq: string };
 }
 
 export function describeMachine(dataDir: string, librdkafka: string): Machine {
@@ -32,7 +32,12 @@ export function describeMachine(dataDir: string, librdkafka: string): Machine {
     librdkafka,
     filesystem: filesystemOf(dataDir),
     commit: commitOf(),
-    nodeClients: { kafka: packageVersion('@platformatic/kafka'), nats: packageVersion('nats'), redis: packageVersion('ioredis') },
+    nodeClients: {
+      kafka: packageVersion('@platformatic/kafka'),
+      nats: packageVersion('nats'),
+      redis: packageVersion('ioredis'),
+      rabbitmq: packageVersion('amqplib'),
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import { commandLineOf, FlagReader } from './args.js';
 export const WORKLOADS = ['matrix', 'compare', 'e2e'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
-export const PEERS = ['nats', 'redis'] as const;
+export const PEERS = ['nats', 'redis', 'rabbitmq'] as const;
 export type PeerName = (typeof PEERS)[number];
 
 export interface Options {
@@ -50,7 +50,7 @@ export const USAGE = `usage: npm run bench -- [options]
                                   1 KiB / 100 B, 1 / 6 partitions, warm and cold reads
                          e2e      end-to-end latency at a fixed rate against every system
                                   and against a relay that stores nothing (the floor)
-  --peers LIST         peers to start here: nats, redis, or none (default: those installed)
+  --peers LIST         peers to start here: nats, redis, rabbitmq, or none (default: those installed)
   --peer-kafka H:P     also drive the Kafka-API broker at H:P (repeatable); it is not restarted
   --quick              short run (${QUICK.durationS} s / ${QUICK.maxMiB} MiB produce steps, ${QUICK.e2eS} s latency runs, small limit probes)
   --duration-s S       seconds per produce step at most (default ${FULL.durationS})

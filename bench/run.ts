@@ -4,13 +4,13 @@
  *
  * One run measures the machine's limits (sequential disk writes into the filesystem that holds
  * the data, loopback TCP between two processes), then takes one system at a time — Tidelog,
- * any --peer-kafka broker, then each peer it can start here (NATS JetStream, Redis Streams) — and
- * drives it with the selected workloads: the librdkafka throughput matrix (Kafka-API systems
- * only), the Node-client throughput comparison, and end-to-end latency at a fixed rate, whose
- * floor is measured first on a relay that stores nothing. A system started here runs alone, as
- * a child process with its data in the run's temporary directory, and is stopped before the
- * next one starts. It prints every table and rewrites the matching sections of
- * docs/BENCHMARKS.md. Nothing here asserts on timings: the figures are for reading.
+ * any --peer-kafka broker, then each peer it can start here (NATS JetStream, Redis Streams,
+ * RabbitMQ streams) — and drives it with the selected workloads: the librdkafka throughput
+ * matrix (Kafka-API systems only), the Node-client throughput comparison, and end-to-end latency
+ * at a fixed rate, whose floor is measured first on a relay that stores nothing. A system
+ * started here runs alone, as a child process with its data in the run's temporary directory,
+ * and is stopped before the next one starts. It prints every table and rewrites the matching
+ * sections of docs/BENCHMARKS.md. Nothing here asserts on timings: the figures are for reading.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { describeMachine } from './machine.js';
 import { writeMarkedSection } from './markdown-section.js';
 import { commandLine, parseOptions, USAGE, type Options, type PeerName } from './options.js';
 import { natsVersion, startNats } from './peers/nats.js';
+import { rabbitmqVersion, startRabbitmq } from './peers/rabbitmq.js';
 import { redisVersion, startRedis } from './peers/redis.js';
 import { compareMarkdown } from './report/compare.js';
 import { latencyMarkdown } from './report/latency.js';
@@ -54,9 +55,19 @@ interface Candidate {
   dataDir?: string;
 }
 
-const PEER_STARTERS: Record<PeerName, { installed: () => string | undefined; name: string; protocol: Protocol; start: (dir: string) => Promise<System> }> = {
-  nats: { installed: natsVersion, name: 'NATS', protocol: 'nats', start: startNats },
-  redis: { installed: redisVersion, name: 'Redis', protocol: 'redis', start: startRedis },
+/** How to start each peer, and the Debian package that brings it. */
+interface PeerStarter {
+  installed: () => string | undefined;
+  debianPackage: string;
+  name: string;
+  protocol: Protocol;
+  start: (dir: string) => Promise<System>;
+}
+
+const PEER_STARTERS: Record<PeerName, PeerStarter> = {
+  nats: { installed: natsVersion, debianPackage: 'nats-server', name: 'NATS', protocol: 'nats', start: startNats },
+  redis: { installed: redisVersion, debianPackage: 'redis-server', name: 'Redis', protocol: 'redis', start: startRedis },
+  rabbitmq: { installed: rabbitmqVersion, debianPackage: 'rabbitmq-server', name: 'RabbitMQ', protocol: 'rabbitmq', start: startRabbitmq },
 };
 
 function candidates(options: Options, root: string): Candidate[] {
@@ -68,7 +79,7 @@ function candidates(options: Options, root: string): Candidate[] {
   for (const peer of Object.keys(PEER_STARTERS) as PeerName[]) {
     const starter = PEER_STARTERS[peer];
     if (options.peers === undefined && !starter.installed()) {
-      log(`${peer}: not installed, skipped (apt-get install ${peer === 'nats' ? 'nats-server' : 'redis-server'} to include it)`);
+      log(`${peer}: not installed, skipped (apt-get install ${starter.debianPackage} to include it)`);
       continue;
     }
     if (options.peers !== undefined && !options.peers.includes(peer)) continue;

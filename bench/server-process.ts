@@ -1,8 +1,8 @@
 /**
- * A server under test run as a child process (Tidelog's broker, nats-server, redis-server, the
- * relay): started with its data in a temporary directory, considered up once its log prints a
- * readiness line, stopped with a signal (not killed) so that a clean shutdown is part of what is
- * observed.
+ * A server under test run as a child process (Tidelog's broker, nats-server, redis-server,
+ * rabbitmq-server and its epmd, the relay): started with its data in a temporary directory,
+ * considered up once its log says so, stopped with a signal (not killed) so that a clean
+ * shutdown is part of what is observed.
  * Never a system service: each run starts its own and leaves nothing behind.
  */
 import { spawn } from 'node:child_process';
@@ -39,7 +39,8 @@ export async function startServerProcess(
   name: string,
   command: string,
   args: readonly string[],
-  ready: RegExp,
+  /** Its readiness line, or a test of all it printed so far. */
+  ready: RegExp | ((output: string) => boolean),
   settings: {
     env?: NodeJS.ProcessEnv;
     /** The signal the server treats as a clean stop, exiting 0 after it. */
@@ -48,6 +49,7 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const started = nowMs();
   const stopSignal = settings.stopSignal ?? 'SIGTERM';
+  const isReady = ready instanceof RegExp ? (text: string) => ready.test(text) : ready;
   const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: settings.env ?? process.env }));
   let output = '';
   const append = (data: Buffer): void => {
@@ -67,7 +69,7 @@ export async function startServerProcess(
       reject(new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`));
     }, START_TIMEOUT_MS);
     const check = (): void => {
-      if (!ready.test(output)) return;
+      if (!isReady(output)) return;
       clearTimeout(timer);
       child.stdout.off('data', check);
       child.stderr.off('data', check);

@@ -1,16 +1,16 @@
 /**
  * A system under test, whatever it is: Tidelog, a peer started here (NATS JetStream, Redis
- * Streams), or a Kafka broker someone else runs (--peer-kafka HOST:PORT). The workloads see only
- * this, so one workload drives every system the same way, and the report can say for each what
- * it was, how it was configured and what it cost.
+ * Streams, RabbitMQ streams), or a Kafka broker someone else runs (--peer-kafka HOST:PORT). The
+ * workloads see only this, so one workload drives every system the same way, and the report can
+ * say for each what it was, how it was configured and what it cost.
  */
 import type { ServerExit, ServerProcess } from './server-process.js';
 
 /** Which client library speaks to it. */
-export type Protocol = 'kafka' | 'nats' | 'redis' | 'relay';
+export type Protocol = 'kafka' | 'nats' | 'redis' | 'rabbitmq' | 'relay';
 
 export interface System {
-  /** Short name for table columns: "Tidelog", "NATS", "Redis", "Kafka 10.0.0.5:9092". */
+  /** Short name for table columns: "Tidelog", "NATS", "Redis", "RabbitMQ", "Kafka 10.0.0.5:9092". */
   readonly name: string;
   readonly protocol: Protocol;
   /** host:port; stays the same across restart(). */

@@ -1,9 +1,10 @@
 /**
  * What every Node client driver does, whatever system it speaks to (Kafka through
- * @platformatic/kafka, NATS JetStream through nats, Redis Streams through ioredis, the relay
- * through a bare socket). The Node-client workloads are written once against this, so the same
- * batches, windows and pacing reach every system; each driver maps a "log of P partitions" onto
- * what its system has (a topic, P streams, P stream keys).
+ * @platformatic/kafka, NATS JetStream through nats, Redis Streams through ioredis, RabbitMQ
+ * streams through amqplib, the relay through a bare socket). The Node-client workloads are
+ * written once against this, so the same batches, windows and pacing reach every system; each
+ * driver maps a "log of P partitions" onto what its system has (a topic, P streams, P stream
+ * keys, P stream queues).
  */
 import type { Protocol } from '../system.js';
 
@@ -30,6 +31,8 @@ export async function openDriver(protocol: Protocol, address: string): Promise<D
       return (await import('./nats.js')).openNats(address);
     case 'redis':
       return (await import('./redis.js')).openRedis(address);
+    case 'rabbitmq':
+      return (await import('./rabbitmq.js')).openRabbitmq(address);
     case 'relay':
       return (await import('./relay.js')).openRelay(address);
   }

@@ -1,11 +1,11 @@
 /**
  * The Kafka driver for the Node-client workloads, on @platformatic/kafka: the Node client the
- * NATS and Redis drivers are compared with, so that all three systems are driven from the same
- * runtime. Producing is one Produce request per append() (acks=1, no compression). Reading uses
- * no consumer group (the NATS and Redis reads use none either): Fetch requests from the
- * beginning of every partition, one in flight per leader at a time, with the Java consumer's
- * default sizes (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB) and waits
- * (fetch.max.wait.ms 500, fetch.min.bytes 1), which also answer as soon as any record arrives.
+ * peers' drivers are compared with, so that every system is driven from the same runtime.
+ * Producing is one Produce request per append() (acks=1, no compression). Reading uses no
+ * consumer group (the peers' reads use none either): Fetch requests from the beginning of every
+ * partition, one in flight per leader at a time, with the Java consumer's default sizes
+ * (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB) and waits (fetch.max.wait.ms 500,
+ * fetch.min.bytes 1), which also answer as soon as any record arrives.
  */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import type { Driver } from './driver.js';

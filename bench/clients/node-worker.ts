@@ -13,7 +13,7 @@ import { openDriver, type Driver } from './driver.js';
 interface Target {
   protocol: Protocol;
   address: string;
-  /** The log: a Kafka topic, a set of JetStream streams or Redis keys. */
+  /** The log: a Kafka topic, a set of JetStream streams, Redis keys or RabbitMQ streams. */
   name: string;
 }
 

@@ -40,8 +40,12 @@ export function startJob<T>(job: Job): RunningJob<T> {
     });
   });
   // A worker that dies before it is ready must fail whoever waits for it to be ready.
+  const readyOrFailed = Promise.race([ready, result.then(() => undefined)]);
+  // Only latency readers are waited on to be ready: for any other job its failure reaches the
+  // caller through `result` alone, and must not also surface here as an unhandled rejection.
+  readyOrFailed.catch(() => undefined);
   return {
-    ready: Promise.race([ready, result.then(() => undefined)]),
+    ready: readyOrFailed,
     result,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -7,6 +7,7 @@ import { mbPerS } from '../stats.js';
 import { contextLines, limitFigures, nodeClientLine, systemLines } from './context.js';
 import { fmt, fmtRatio, markdownTable, percentOfCore, textTable, type Table } from './format.js';
 import type { BenchResult } from './result.js';
+import { peerWordings, protocolsOf, wordingOf } from './wording.js';
 
 type Measure = 'append' | 'warm' | 'cold';
 
@@ -96,18 +97,25 @@ export function compareMarkdown(result: BenchResult): string | undefined {
   if (!table) return undefined;
   const o = result.options;
   const names = new Set(result.compare.map((r) => r.system));
+  const systems = result.systems.filter((s) => names.has(s.name));
+  const protocols = protocolsOf(systems);
+  const peers = peerWordings(protocols);
+  const equivalents = peers.map((p) => p.ack);
+  const readAhead = peers.flatMap((p) => p.readAhead ?? []);
   const out = ['## Throughput beside the peers', '', ...contextLines(result)];
-  out.push(`- ${nodeClientLine(result)}`);
-  out.push(...systemLines(result.systems.filter((s) => names.has(s.name))));
+  out.push(`- ${nodeClientLine(result, protocols)}`);
+  out.push(...systemLines(systems));
   out.push('');
   out.push(
     `The same workload for every system: each append() carries ${APPEND.batchBytes / 1024} KiB of random values to one partition ` +
-      `(round-robin over the partitions) and ${APPEND.window} of them await acknowledgement at once (acks=1 or its equivalent: a JetStream PubAck, an XADD reply), ` +
+      `(round-robin over the partitions) and ${APPEND.window} of them await acknowledgement at once ` +
+      `(acks=1${equivalents.length ? ` or its equivalent: ${equivalents.join(', ')}` : ''}), ` +
       `for ${o.durationS} s or ${fmt(o.maxMiB, 0)} MiB of values, whichever comes first, into a fresh log ` +
-      '(a Kafka topic; one JetStream stream per partition; one Redis stream key per partition). ' +
-      'Reads start at the beginning of every partition with no consumer group, about 1 MiB per partition per request: ' +
+      `(${protocols.map((p) => wordingOf(p).log).join('; ')}). ` +
+      'Reads start at the beginning of every partition with no consumer group, about 1 MiB per partition per request' +
+      `${readAhead.length ? ` (${readAhead.join('; ')})` : ''}: ` +
       'warm right after the append, cold after every append is done and the server was restarted on the same data. ' +
-      'The OS page cache is not dropped before the cold read; Redis replays its append-only file into memory before it is ready, so its cold read comes from memory too. ' +
+      `The OS page cache is not dropped before the cold read${peers.flatMap((p) => (p.coldRead ? [`; ${p.coldRead}`] : [])).join('')}. ` +
       `Before the first step each system gets ${fmt(result.throughputWarmupS, 1)} s of appends and a read that are not reported.`,
   );
   out.push('');
@@ -123,7 +131,12 @@ export function compareMarkdown(result: BenchResult): string | undefined {
   out.push('- MB = 10^6 bytes of record values. Tidelog ÷ best peer above 1: Tidelog moved more; the peer named is the fastest one for that row.');
   out.push(`- Limits measured in the same run: buffered disk write ${fmt(l.diskMBps)} MB/s bounds appends, loopback TCP ${fmt(l.loopbackMBps)} MB/s bounds reads (see the throughput section for how).`);
   out.push('- One Node client process per step: where its CPU is near 100%, the client, not the server, set the pace, and the librdkafka figures in the throughput section show what Tidelog does with a faster client.');
-  out.push('- acks=all and lz4 have no counterpart here: a single NATS or Redis server acknowledges only as itself, and NATS 2.9 has no stream compression. The throughput section covers them for Kafka-API brokers.');
-  out.push('- Durability is not the same: Tidelog answers once the bytes are handed to the OS, JetStream once written to its file store (fsync every 2 minutes), Redis once applied in memory (AOF fsync every second).');
+  if (peers.length > 0) {
+    out.push(
+      '- acks=all and lz4 have no counterpart here: each peer is a single server, which acknowledges only as itself, and none of their clients here compresses. ' +
+        'The throughput section covers them for Kafka-API brokers.',
+    );
+    out.push(`- Durability is not the same: Tidelog answers once the bytes are handed to the OS, ${peers.map((p) => p.durability).join(', ')}.`);
+  }
   return out.join('\n');
 }

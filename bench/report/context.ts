@@ -6,6 +6,7 @@
 import { MiB, mbPerS, median } from '../stats.js';
 import { fmt } from './format.js';
 import type { BenchResult, SystemInfo } from './result.js';
+import { wordingOf, type DrivenProtocol } from './wording.js';
 
 export interface LimitFigures {
   diskMBps: number;
@@ -40,11 +41,8 @@ export function systemLines(systems: readonly SystemInfo[]): string[] {
   });
 }
 
-/** The client that drove each system in the Node-client workloads. */
-export function nodeClientLine(result: BenchResult): string {
-  const c = result.machine.nodeClients;
-  return (
-    `Clients, all on Node ${result.machine.node} in a process of their own: Kafka-API systems through @platformatic/kafka ${c.kafka}, ` +
-    `NATS through nats ${c.nats}, Redis through ioredis ${c.redis}, the relay through node:net.`
-  );
+/** The client that drove each kind of system in the Node-client workloads. */
+export function nodeClientLine(result: BenchResult, protocols: readonly DrivenProtocol[]): string {
+  const clients = protocols.map((p) => `${wordingOf(p).client} ${result.machine.nodeClients[p]}`);
+  return `Clients, all on Node ${result.machine.node} in a process of their own: ${[...clients, 'the relay through node:net'].join(', ')}.`;
 }

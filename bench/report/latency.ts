@@ -8,6 +8,7 @@ import { versusBest } from './compare.js';
 import { contextLines, nodeClientLine, systemLines } from './context.js';
 import { fmt, fmtInt, fmtMs, fmtRatio, markdownTable, percentOfCore, textTable, type Table } from './format.js';
 import type { BenchResult } from './result.js';
+import { protocolsOf, wordingOf } from './wording.js';
 
 const PERCENTILES = [
   ['p50', 'p50Ms'],
@@ -79,15 +80,18 @@ export function latencyMarkdown(result: BenchResult): string | undefined {
   if (!table) return undefined;
   const s = result.latencySettings;
   const names = new Set(result.latency.map((r) => r.system));
+  const systems = result.systems.filter((x) => names.has(x.name));
+  const protocols = protocolsOf(systems);
+  const wordings = protocols.map(wordingOf);
   const out = [`## End-to-end latency at ${fmtInt(s.rate)} records/s`, '', ...contextLines(result)];
-  out.push(`- ${nodeClientLine(result)}`);
-  out.push(...systemLines(result.systems.filter((x) => names.has(x.name))));
+  out.push(`- ${nodeClientLine(result, protocols)}`);
+  out.push(...systemLines(systems));
   out.push('');
   out.push(
-    `For each system and record size: a reader process waits on a fresh one-partition log (Kafka: Fetch with no consumer group; NATS: an ordered consumer; ` +
-      'Redis: a blocking XREAD); then a producer process appends stamped records (sequence number and CLOCK_MONOTONIC send time, shared by every process) ' +
+    `For each system and record size: a reader process waits on a fresh one-partition log (${wordings.map((w) => `${w.name}: ${w.reader}`).join('; ')}); ` +
+      'then a producer process appends stamped records (sequence number and CLOCK_MONOTONIC send time, shared by every process) ' +
       `at ${fmtInt(s.rate)} records/s for ${fmt(s.seconds, 1)} s, acks=1 or its equivalent, without waiting for one acknowledgement before the next send. ` +
-      'It wakes about once a millisecond and sends what is due as one append (one Produce request, a burst of JetStream publishes, one XADD pipeline). ' +
+      `It wakes about once a millisecond and sends what is due as one append (${wordings.map((w) => w.append).join(', ')}). ` +
       `Latency is receive time minus send time for every record after the first ${fmt(s.warmupS, 1)} s (warm-up). ` +
       'The relay (bench/limits/relay-process.ts) is a process that stores nothing and passes the producer\'s bytes to the reader: the same clients\' pacing and two loopback hops, the floor no broker goes below here.',
   );
