@@ -49,6 +49,12 @@ export function logConfigOf(config: TopicConfig): Partial<LogConfig> {
   };
 }
 
+/** The topic id a `partition.metadata` file names; undefined when it is missing or unreadable. */
+function topicIdOf(metadataFile: string): string | undefined {
+  if (!existsSync(metadataFile)) return undefined;
+  return /topic_id:\s*(\S+)/.exec(readFileSync(metadataFile, 'utf8'))?.[1];
+}
+
 export class ReplicaManager {
   /** topic name -> partition index -> partition. */
   private readonly partitions = new Map<string, Partition[]>();
@@ -156,7 +162,7 @@ export class ReplicaManager {
       producerIdExpirationMs: this.broker.config.number('producer.id.expiration.ms'),
     });
     const metadataFile = join(directory, 'partition.metadata');
-    if (!existsSync(metadataFile)) writeFileSync(metadataFile, `version: 0\ntopic_id: ${topic.topicId}\n`);
+    if (topicIdOf(metadataFile) !== topic.topicId) writeFileSync(metadataFile, `version: 0\ntopic_id: ${topic.topicId}\n`);
     const partition = new Partition(topic.name, topic.topicId, partitionIndex, partitionLog, topic.partitions[partitionIndex]!, config);
     let list = this.partitions.get(topic.name);
     if (!list) {
@@ -197,9 +203,11 @@ export class ReplicaManager {
       const match = PARTITION_DIR.exec(entry.name);
       const metadataFile = join(path, 'partition.metadata');
       if (!match || !existsSync(metadataFile)) continue;
-      const topicId = /topic_id:\s*(\S+)/.exec(readFileSync(metadataFile, 'utf8'))?.[1];
+      const topicId = topicIdOf(metadataFile);
       const topic = image.topicsByName.get(match[1]!);
-      if (!topic || topic.topicId !== topicId || !topic.partitions[Number(match[2])]) {
+      // An unreadable file (a crash can leave it empty: it is written without fsync) says
+      // nothing about the topic: the log is kept, and its open writes the file again.
+      if (!topic || (topicId !== undefined && topic.topicId !== topicId) || !topic.partitions[Number(match[2])]) {
         log.info(`removing the log of a deleted topic: ${entry.name}`);
         await rm(path, { recursive: true, force: true });
       }
