@@ -49,10 +49,9 @@ export function logConfigOf(config: TopicConfig): Partial<LogConfig> {
   };
 }
 
-/** The topic id a `partition.metadata` file names; undefined when it is missing or unreadable. */
-function topicIdOf(metadataFile: string): string | undefined {
-  if (!existsSync(metadataFile)) return undefined;
-  return /topic_id:\s*(\S+)/.exec(readFileSync(metadataFile, 'utf8'))?.[1];
+/** Kafka's `partition.metadata`: which topic id a partition directory belongs to. */
+function partitionMetadata(topicId: string): string {
+  return `version: 0\ntopic_id: ${topicId}\n`;
 }
 
 export class ReplicaManager {
@@ -162,7 +161,7 @@ export class ReplicaManager {
       producerIdExpirationMs: this.broker.config.number('producer.id.expiration.ms'),
     });
     const metadataFile = join(directory, 'partition.metadata');
-    if (topicIdOf(metadataFile) !== topic.topicId) writeFileSync(metadataFile, `version: 0\ntopic_id: ${topic.topicId}\n`);
+    if (!existsSync(metadataFile)) writeFileSync(metadataFile, partitionMetadata(topic.topicId));
     const partition = new Partition(topic.name, topic.topicId, partitionIndex, partitionLog, topic.partitions[partitionIndex]!, config);
     let list = this.partitions.get(topic.name);
     if (!list) {
@@ -203,13 +202,16 @@ export class ReplicaManager {
       const match = PARTITION_DIR.exec(entry.name);
       const metadataFile = join(path, 'partition.metadata');
       if (!match || !existsSync(metadataFile)) continue;
-      const topicId = topicIdOf(metadataFile);
+      const topicId = /topic_id:\s*(\S+)/.exec(readFileSync(metadataFile, 'utf8'))?.[1];
       const topic = image.topicsByName.get(match[1]!);
-      // An unreadable file (a crash can leave it empty: it is written without fsync) says
-      // nothing about the topic: the log is kept, and its open writes the file again.
       if (!topic || (topicId !== undefined && topic.topicId !== topicId) || !topic.partitions[Number(match[2])]) {
         log.info(`removing the log of a deleted topic: ${entry.name}`);
         await rm(path, { recursive: true, force: true });
+      } else if (topicId === undefined) {
+        // A crash can leave the file empty (it is written without fsync): that says nothing
+        // against the log, which is kept; the file is written again from the metadata.
+        log.warn(`${metadataFile} names no topic id; writing it again for topic ${topic.name}`);
+        writeFileSync(metadataFile, partitionMetadata(topic.topicId));
       }
     }
   }
