@@ -7,17 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Broker } from '../../src/broker/broker.js';
-import { BrokerConfig } from '../../src/config/broker-config.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { createTopics, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch } from '../../src/protocol/records/index.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
+import { brokerOn } from '../helpers/in-process-broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-
-function brokerOn(dataDir: string): Broker {
-  return new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir } }));
-}
 
 test('an empty or unreadable partition.metadata keeps its log at start-up and is written again', async () => {
   const dataDir = temporaryDataDir();

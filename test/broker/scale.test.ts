@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { Broker } from '../../src/broker/broker.js';
-import { BrokerConfig } from '../../src/config/broker-config.js';
+import type { Broker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { apiVersions, createTopics, fetchApi, listOffsets, produce } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch, decodeRecords } from '../../src/protocol/records/index.js';
 import { writeRequestFrame } from '../../src/protocol/request-frame.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
+import { brokerOn } from '../helpers/in-process-broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const TOPICS = 10;
@@ -30,7 +30,7 @@ after(async () => {
 });
 
 async function startBroker(dataDir: string, overrides: Record<string, string> = {}): Promise<Broker> {
-  const broker = new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, ...overrides } }));
+  const broker = brokerOn(dataDir, overrides);
   await broker.start();
   return broker;
 }

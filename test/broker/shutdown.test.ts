@@ -7,18 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Broker } from '../../src/broker/broker.js';
-import { BrokerConfig } from '../../src/config/broker-config.js';
 import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/log-loader.js';
 import { createTopics } from '../../src/protocol/messages/index.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
+import { brokerOn } from '../helpers/in-process-broker.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const PARTITIONS = 200;
-
-function brokerOn(dataDir: string): Broker {
-  return new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir } }));
-}
 
 /** Every file under `directory`, recursively, with its size. */
 function listing(directory: string): string[] {

@@ -13,9 +13,14 @@ export interface InProcessBroker {
   stop(): Promise<void>;
 }
 
+/** A broker (not started) on loopback with a free port and its data in `dataDir`; `overrides` are more broker settings. */
+export function brokerOn(dataDir: string, overrides: Record<string, string> = {}): Broker {
+  return new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, ...overrides } }));
+}
+
 export async function startInProcessBroker(overrides: Record<string, string> = {}): Promise<InProcessBroker> {
   const dataDir = temporaryDataDir();
-  const broker = new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, ...overrides } }));
+  const broker = brokerOn(dataDir, overrides);
   await broker.start();
   return {
     broker,
