@@ -16,8 +16,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
-import { Broker } from '../../src/broker/broker.js';
-import { BrokerConfig } from '../../src/config/broker-config.js';
+import type { Broker } from '../../src/broker/broker.js';
 import { apiVersions, deleteRecords, fetchApi, listOffsets } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
@@ -25,6 +24,7 @@ import { hasConfluentKafkaPython, runPython } from '../helpers/external-tools.js
 import { fetchBody, RawClient } from '../helpers/raw-client.js';
 import { connectAdminAndProducer } from '../helpers/kafkajs.js';
 import { waitFor } from '../helpers/wait.js';
+import { brokerOn } from '../helpers/in-process-broker.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -42,7 +42,7 @@ let producer: Producer;
 let kafka: InstanceType<typeof Kafka>;
 
 async function startBroker(): Promise<void> {
-  broker = new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, ...BROKER_SETTINGS } }));
+  broker = brokerOn(dataDir, BROKER_SETTINGS);
   await broker.start();
   kafka = new Kafka({ clientId: 'tidelog-retention', brokers: [`127.0.0.1:${broker.boundPort()}`], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
   ({ admin, producer } = await connectAdminAndProducer(kafka));

@@ -23,17 +23,17 @@ import {
   produce,
 } from '../../src/protocol/messages/index.js';
 import { buildRecordBatch, RecordBatchHeader } from '../../src/protocol/records/index.js';
-import { Broker } from '../../src/broker/broker.js';
-import { BrokerConfig } from '../../src/config/broker-config.js';
+import type { Broker } from '../../src/broker/broker.js';
 import { fetchBody, RawClient } from '../helpers/raw-client.js';
 import { removeDir, temporaryDataDir } from '../helpers/broker-process.js';
+import { brokerOn } from '../helpers/in-process-broker.js';
 
 const dataDir = temporaryDataDir();
 let broker: Broker;
 let client: RawClient;
 
 async function startBroker(): Promise<void> {
-  broker = new Broker(BrokerConfig.load({ overrides: { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dataDir, 'transaction.max.timeout.ms': '120000' } }));
+  broker = brokerOn(dataDir, { 'transaction.max.timeout.ms': '120000' });
   await broker.start();
   client = await RawClient.connect(broker.boundPort());
 }
